@@ -1,0 +1,32 @@
+package db
+
+import (
+	"context"
+	"time"
+)
+
+// SessionData returns the stored values of a live session.
+func (s *Store) SessionData(ctx context.Context, idHash []byte) ([]byte, error) {
+	var data []byte
+	err := s.db.GetContext(ctx, &data,
+		`SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > now()`, idHash)
+	if err != nil {
+		return nil, wrap("session data", err)
+	}
+	return data, nil
+}
+
+// SaveSession creates or replaces a session's values and pushes its expiry.
+func (s *Store) SaveSession(ctx context.Context, idHash, data []byte, expires time.Time) error {
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (id_hash) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
+		idHash, data, expires)
+	return wrap("save session", err)
+}
+
+// DeleteSession ends a session at once, on every replica.
+func (s *Store) DeleteSession(ctx context.Context, idHash []byte) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
+	return wrap("delete session", err)
+}

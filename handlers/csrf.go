@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/csrf"
+)
+
+// csrf protects every unsafe request twice. First Go's
+// http.CrossOriginProtection refuses requests that browsers mark as
+// cross-site (Sec-Fetch-Site) or whose Origin is foreign. Then gorilla/csrf
+// requires the masked token from the form field csrf_token or the
+// X-CSRF-Token header.
+//
+// gorilla/csrf assumes https and checks Origin/Referer strictly; on plain
+// http (development, tests) a request must be marked with
+// csrf.PlaintextHTTPRequest or every POST fails "origin invalid".
+func (h *Handler) csrf(next http.Handler) http.Handler {
+	failed := h.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		h.log.Info("csrf refused", "request_id", requestID(r.Context()), "reason", csrfReason(r))
+		return errCSRF
+	})
+	name := "beacon_csrf"
+	if h.https() {
+		name = "__Host-beacon_csrf"
+	}
+	key := sha256.Sum256(append([]byte("beacon csrf\x00"), h.cfg.SessionKeys[0]...))
+	opts := []csrf.Option{
+		csrf.FieldName("csrf_token"),
+		csrf.RequestHeader("X-CSRF-Token"),
+		csrf.CookieName(name),
+		csrf.Path("/"),
+		csrf.Secure(h.https()),
+		csrf.HttpOnly(true),
+		csrf.SameSite(csrf.SameSiteLaxMode),
+		csrf.MaxAge(12 * 60 * 60),
+		csrf.ErrorHandler(failed),
+		csrf.TrustedOrigins([]string{h.cfg.BaseURL.Host}),
+	}
+	protect := csrf.Protect(key[:], opts...)(next)
+
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin(h.cfg.BaseURL.Scheme + "://" + h.cfg.BaseURL.Host); err != nil {
+		panic("handlers: BASE_URL is not a valid origin: " + err.Error())
+	}
+	cop.SetDenyHandler(failed)
+
+	plaintext := !h.https()
+	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if plaintext {
+			r = csrf.PlaintextHTTPRequest(r)
+		}
+		protect.ServeHTTP(w, r)
+	}))
+}
+
+func csrfReason(r *http.Request) string {
+	if err := csrf.FailureReason(r); err != nil {
+		return err.Error()
+	}
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" || r.Header.Get("Origin") != "" {
+		return "cross-origin request"
+	}
+	return "unknown"
+}
+
+// isSafeMethod reports whether m cannot change state.
+func isSafeMethod(m string) bool {
+	switch strings.ToUpper(m) {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,97 @@
+// Package handlers is Beacon's HTTP layer: routes, middleware, sessions,
+// CSRF, rendering and one file per area of the site. It holds no business
+// rules (those are in portal) and no SQL (that is in db).
+package handlers
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/beacon-portal/beacon/db"
+	"github.com/beacon-portal/beacon/portal"
+	"github.com/gorilla/mux"
+)
+
+// Config is what the HTTP layer needs to know about the deployment.
+type Config struct {
+	BaseURL        *url.URL
+	SessionKeys    [][]byte // newest first
+	Dev            bool
+	TrustedProxies []netip.Prefix
+	RequestTimeout time.Duration
+	Limits         Limits
+	// TemplatesDir, when set (development), makes templates load from disk
+	// on every render so edits show without a restart.
+	TemplatesDir string
+}
+
+// Limits are the rate limits applied to public forms and sign-in.
+type Limits struct {
+	// Forms caps unsafe requests to public forms per client address.
+	Forms portal.Limit
+}
+
+// DefaultLimits are sized for people, not bots.
+func DefaultLimits() Limits {
+	return Limits{
+		Forms: portal.Limit{Name: "forms", Max: 60, Window: time.Hour},
+	}
+}
+
+// Handler holds every dependency of the HTTP layer; there are no globals.
+type Handler struct {
+	cfg       Config
+	store     *db.Store
+	log       *slog.Logger
+	router    *mux.Router
+	templates *templateCache
+	assets    *assets
+	sessions  *sessionStore
+	ready     atomic.Bool
+
+	// onRender, when set (by tests), is told each template rendered.
+	onRender func(name string)
+}
+
+// New builds the handler and parses every template once.
+func New(cfg Config, store *db.Store, log *slog.Logger) (*Handler, error) {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 5 * time.Second
+	}
+	if len(cfg.SessionKeys) == 0 {
+		return nil, fmt.Errorf("handlers: at least one session key is required")
+	}
+	h := &Handler{cfg: cfg, store: store, log: log}
+	h.ready.Store(true)
+	var err error
+	if h.assets, err = newAssets(); err != nil {
+		return nil, err
+	}
+	h.sessions = newSessionStore(store, cfg.SessionKeys, cfg.BaseURL.Scheme == "https")
+	h.router = h.routes()
+	if h.templates, err = newTemplateCache(cfg.TemplatesDir, h.funcs()); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// SetReady turns /readyz on or off; it is turned off first on shutdown so a
+// load balancer stops sending new requests before the server closes.
+func (h *Handler) SetReady(ok bool) { h.ready.Store(ok) }
+
+// https reports whether users reach Beacon over TLS.
+func (h *Handler) https() bool { return h.cfg.BaseURL.Scheme == "https" }
+
+// templateFS is where templates come from: the embedded copy, or the disk
+// in development.
+func templateFS(dir string, embedded fs.FS) fs.FS {
+	if dir != "" {
+		return osDirFS(dir)
+	}
+	return embedded
+}
