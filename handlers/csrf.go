@@ -52,6 +52,15 @@ func (h *Handler) csrf(next http.Handler) http.Handler {
 		if plaintext {
 			r = csrf.PlaintextHTTPRequest(r)
 		}
+		// Read a posted form before gorilla/csrf looks for the token in it,
+		// so that hostile or oversize forms get 400/413 rather than a
+		// misleading token failure.
+		if !isSafeMethod(r.Method) && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if err := parseForm(r); err != nil {
+				h.serveError(w, r, err)
+				return
+			}
+		}
 		protect.ServeHTTP(w, r)
 	}))
 }

@@ -28,6 +28,9 @@ type Config struct {
 	// TemplatesDir, when set (development), makes templates load from disk
 	// on every render so edits show without a restart.
 	TemplatesDir string
+	// OnRender, when set, is told the name of each template rendered; tests
+	// use it to prove that every template is rendered at least once.
+	OnRender func(name string)
 }
 
 // Limits are the rate limits applied to public forms and sign-in.
@@ -53,9 +56,6 @@ type Handler struct {
 	assets    *assets
 	sessions  *sessionStore
 	ready     atomic.Bool
-
-	// onRender, when set (by tests), is told each template rendered.
-	onRender func(name string)
 }
 
 // New builds the handler and parses every template once.
@@ -83,6 +83,9 @@ func New(cfg Config, store *db.Store, log *slog.Logger) (*Handler, error) {
 // SetReady turns /readyz on or off; it is turned off first on shutdown so a
 // load balancer stops sending new requests before the server closes.
 func (h *Handler) SetReady(ok bool) { h.ready.Store(ok) }
+
+// TemplateNames lists every page template.
+func (h *Handler) TemplateNames() []string { return h.templates.names() }
 
 // https reports whether users reach Beacon over TLS.
 func (h *Handler) https() bool { return h.cfg.BaseURL.Scheme == "https" }

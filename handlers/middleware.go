@@ -32,7 +32,7 @@ const maxBodyBytes = 1 << 20
 func (h *Handler) Handler() http.Handler {
 	var next http.Handler = h.router
 	next = h.csrf(next)
-	next = limitBody(next)
+	next = h.limitBody(next)
 	next = http.TimeoutHandler(next, h.cfg.RequestTimeout, h.timeoutPage())
 	next = gzhttp.GzipHandler(next)
 	next = h.securityHeaders(next)
@@ -150,10 +150,14 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 
 // limitBody caps every request body; reading past the cap fails with
 // *http.MaxBytesError, which form parsing answers with 413.
-func limitBody(next http.Handler) http.Handler {
+func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
+			// Answer before CSRF checks read the body, so the sender learns
+			// the real problem rather than a token failure.
 			w.Header().Set("Connection", "close")
+			h.renderError(w, r, errTooLarge)
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r)

@@ -157,8 +157,8 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
 		return fmt.Errorf("handlers: render %s: %w", name, err)
 	}
-	if h.onRender != nil {
-		h.onRender(name)
+	if h.cfg.OnRender != nil {
+		h.cfg.OnRender(name)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -27,6 +27,10 @@ func (h *Handler) routes() *mux.Router {
 	r.Handle("/accessibility", h.wrap(h.showAccessibility)).Methods(http.MethodGet, http.MethodHead).Name("accessibility")
 	r.Handle("/privacy", h.wrap(h.showPrivacy)).Methods(http.MethodGet, http.MethodHead).Name("privacy")
 
+	// Feedback on the service, linked from the phase banner.
+	r.Handle("/feedback", h.wrap(h.showFeedbackForm)).Methods(http.MethodGet, http.MethodHead).Name("feedback.form")
+	r.Handle("/feedback", h.wrap(h.createFeedback)).Methods(http.MethodPost).Name("feedback.create")
+
 	// Resident journeys. Each shows a "coming soon" page until its feature lands.
 	for _, j := range journeys {
 		r.Handle(j.Path, h.wrap(h.comingSoon(j))).Methods(http.MethodGet, http.MethodHead).Name(j.Route)

@@ -56,3 +56,13 @@ BEGIN
     RETURN 0;
 END
 $$;
+
+-- Feedback on the service itself, from the phase banner. Anonymous by
+-- design: the form asks people not to include personal details.
+CREATE TABLE feedback (
+    id              bigserial PRIMARY KEY,
+    idempotency_key text NOT NULL UNIQUE,
+    rating          text NOT NULL CHECK (rating IN ('very-satisfied', 'satisfied', 'neither', 'dissatisfied', 'very-dissatisfied')),
+    comments        text NOT NULL DEFAULT '',
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
