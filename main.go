@@ -61,6 +61,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "serve", "migrate", "demo":
+	default: // before loadConfig, so a typo is not reported as a config error
+		fmt.Fprint(stdout, usage)
+		return fmt.Errorf("unknown command %q", args[0])
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -72,11 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
-	case "demo":
-		return demo(ctx, cfg, stdout)
 	}
-	fmt.Fprint(stdout, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return demo(ctx, cfg, stdout)
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

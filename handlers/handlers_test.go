@@ -178,12 +178,12 @@ func TestAssetsAreHashedAndImmutable(t *testing.T) {
 	if got := c.Get("/static/000000000000/beacon.css").Status(t, 200).Header.Get("Cache-Control"); got != "no-cache" {
 		t.Fatalf("stale hash: Cache-Control = %q, want no-cache", got)
 	}
-	c.Get("/static/" + m[1] + "/missing.css").Status(t, 404)
+	c.Get("/static/"+m[1]+"/missing.css").Status(t, 404)
 	if r := c.Get("/static/" + m[1] + "/../../go.mod"); r.StatusCode == 200 {
 		t.Fatal("path traversal served a file")
 	}
-	c.Get("/static/" + m[1] + "/SOURCES.sha256").Status(t, 404)
-	if r := c.Get("/static/" + m[1] + "/beacon.mjs").Status(t, 200); !strings.Contains(r.Header.Get("Content-Type"), "javascript") {
+	c.Get("/static/"+m[1]+"/SOURCES.sha256").Status(t, 404)
+	if r := c.Get("/static/"+m[1]+"/beacon.mjs").Status(t, 200); !strings.Contains(r.Header.Get("Content-Type"), "javascript") {
 		t.Fatalf("beacon.mjs Content-Type = %q", r.Header.Get("Content-Type"))
 	}
 }
