@@ -29,6 +29,9 @@ Commands:
   serve        run the web portal (ADDR, default 127.0.0.1:8080)
   migrate      apply database migrations (safe from several replicas at once)
   demo         load the demo force, areas and staff (idempotent)
+  import       import neighbourhoods FILE.geojson | postcodes FILE.csv
+  user         user create --email E --role R [--areas CODES]
+  apikey       apikey create --name NAME [--per-minute N]
   version      print the version
   healthcheck  exit 0 if the portal on ADDR answers /healthz (for containers)
 
@@ -61,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "demo":
+	case "serve", "migrate", "demo", "import", "user", "apikey":
 	default: // before loadConfig, so a typo is not reported as a config error
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -76,6 +79,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "import":
+		return importCmd(ctx, cfg, args[1:], stdout)
+	case "user":
+		return userCmd(ctx, cfg, args[1:], stdout)
+	case "apikey":
+		return apikeyCmd(ctx, cfg, args[1:], stdout)
 	}
 	return demo(ctx, cfg, stdout)
 }

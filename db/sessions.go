@@ -17,11 +17,14 @@ func (s *Store) SessionData(ctx context.Context, idHash []byte) ([]byte, error) 
 }
 
 // SaveSession creates or replaces a session's values and pushes its expiry.
-func (s *Store) SaveSession(ctx context.Context, idHash, data []byte, expires time.Time) error {
+// userID (0 for none) ties the session to an account, so that signing out
+// everywhere can find it.
+func (s *Store) SaveSession(ctx context.Context, idHash, data []byte, userID int64, expires time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3)
-		ON CONFLICT (id_hash) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
-		idHash, data, expires)
+		INSERT INTO sessions (id_hash, data, user_id, expires_at) VALUES ($1, $2, NULLIF($3, 0), $4)
+		ON CONFLICT (id_hash) DO UPDATE
+		   SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at`,
+		idHash, data, userID, expires)
 	return wrap("save session", err)
 }
 

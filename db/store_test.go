@@ -47,14 +47,14 @@ func TestSessionsRoundTripAndExpire(t *testing.T) {
 	ctx := context.Background()
 	id := make([]byte, 32)
 	id[0] = 1
-	if err := store.SaveSession(ctx, id, []byte("hello"), time.Now().Add(time.Hour)); err != nil {
+	if err := store.SaveSession(ctx, id, []byte("hello"), 0, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := store.SessionData(ctx, id)
 	if err != nil || string(got) != "hello" {
 		t.Fatalf("SessionData = %q, %v", got, err)
 	}
-	if err := store.SaveSession(ctx, id, []byte("bye"), time.Now().Add(-time.Second)); err != nil {
+	if err := store.SaveSession(ctx, id, []byte("bye"), 0, time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.SessionData(ctx, id); !errors.Is(err, portal.ErrNotFound) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/beacon-portal/beacon/portal"
 	"github.com/beacon-portal/beacon/templates"
 	"github.com/gorilla/csrf"
 )
@@ -27,7 +28,9 @@ type Page struct {
 	Lang      string
 	Dev       bool
 	// Staff pages hide the resident-facing "Exit this page" control.
-	Staff     bool
+	Staff bool
+	// User is the signed-in user, or nil.
+	User      *portal.User
 	RequestID string
 	// Errors and ErrorOrder drive the error summary on forms.
 	Errors     map[string]string
@@ -175,6 +178,7 @@ func (h *Handler) fillPage(w http.ResponseWriter, r *http.Request, p *Page) erro
 	p.Lang = "en"
 	p.Dev = h.cfg.Dev
 	p.RequestID = requestID(r.Context())
+	p.User = currentUser(r)
 	if _, err := r.Cookie(h.sessions.name); err != nil {
 		return nil // no session, so no flash: skip the database
 	}

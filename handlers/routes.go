@@ -10,7 +10,7 @@ import (
 // redirects build URLs from the names, never by hand.
 func (h *Handler) routes() *mux.Router {
 	r := mux.NewRouter()
-	r.Use(nameRoute)
+	r.Use(nameRoute, h.loadUser)
 	r.NotFoundHandler = h.wrap(func(http.ResponseWriter, *http.Request) error { return errNotFound })
 	r.MethodNotAllowedHandler = h.wrap(func(w http.ResponseWriter, _ *http.Request) error { return errMethodNotAllowed })
 

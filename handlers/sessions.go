@@ -118,7 +118,8 @@ func (s *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		return err
 	}
 	expires := time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)
-	if err := s.store.SaveSession(ctx, hashID(sess.ID), buf.Bytes(), expires); err != nil {
+	uid, _ := sess.Values[sessUserID].(int64)
+	if err := s.store.SaveSession(ctx, hashID(sess.ID), buf.Bytes(), uid, expires); err != nil {
 		return err
 	}
 	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
