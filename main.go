@@ -126,8 +126,10 @@ func demo(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	fmt.Fprintln(stdout, "demo data: nothing to load yet")
-	return nil
+	if err := loadDemoGeography(ctx, store, stdout); err != nil {
+		return err
+	}
+	return loadDemoStaff(ctx, store, stdout)
 }
 
 // serve runs the portal until ctx is cancelled (SIGINT or SIGTERM), then

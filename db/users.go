@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/beacon-portal/beacon/portal"
 	"github.com/lib/pq"
@@ -73,4 +75,68 @@ func (s *Store) loadScope(ctx context.Context, u *portal.User) error {
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
 	return wrap("delete user sessions", err)
+}
+
+// NewUser is an account to create.
+type NewUser struct {
+	Email        string
+	Role         portal.Role
+	DisplayName  string
+	PasswordHash string // empty: none yet (staff set it from an emailed link)
+}
+
+// CreateUser creates an account and returns its ID. An existing email
+// answers portal.ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, u NewUser) (int64, error) {
+	return createUser(ctx, s.db, u)
+}
+
+// CreateUser creates an account inside the transaction.
+func (t *Tx) CreateUser(ctx context.Context, u NewUser) (int64, error) {
+	return createUser(ctx, t.tx, u)
+}
+
+func createUser(ctx context.Context, x execer, u NewUser) (int64, error) {
+	kind := "resident"
+	if u.Role.Staff() {
+		kind = "staff"
+	}
+	var id int64
+	err := x.GetContext(ctx, &id, `
+		INSERT INTO users (email, kind, role, display_name, password_hash)
+		VALUES (lower($1), $2, $3, $4, NULLIF($5, ''))
+		ON CONFLICT (email) DO NOTHING
+		RETURNING id`, u.Email, kind, string(u.Role), u.DisplayName, u.PasswordHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("db: create user: %w", portal.ErrConflict)
+	}
+	return id, wrap("create user", err)
+}
+
+// SetStaffAreas replaces a staff member's areas with the LPAs and
+// neighbourhoods named by their codes. An unknown code answers
+// portal.ErrNotFound and changes nothing.
+func (t *Tx) SetStaffAreas(ctx context.Context, userID int64, lpaCodes, neighbourhoodCodes []string) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM staff_areas WHERE user_id = $1`, userID); err != nil {
+		return wrap("clear staff areas", err)
+	}
+	res, err := t.tx.ExecContext(ctx, `
+		INSERT INTO staff_areas (user_id, lpa_id)
+		SELECT $1, id FROM lpas WHERE code = ANY($2)`, userID, pq.Array(lpaCodes))
+	if err != nil {
+		return wrap("set staff lpas", err)
+	}
+	if n, _ := res.RowsAffected(); int(n) != len(lpaCodes) {
+		return fmt.Errorf("db: set staff areas: unknown LPA code: %w", portal.ErrNotFound)
+	}
+	res, err = t.tx.ExecContext(ctx, `
+		INSERT INTO staff_areas (user_id, neighbourhood_id)
+		SELECT $1, id FROM neighbourhoods WHERE code = ANY($2)`, userID, pq.Array(neighbourhoodCodes))
+	if err != nil {
+		return wrap("set staff neighbourhoods", err)
+	}
+	if n, _ := res.RowsAffected(); int(n) != len(neighbourhoodCodes) {
+		return fmt.Errorf("db: set staff areas: unknown neighbourhood code: %w", portal.ErrNotFound)
+	}
+	return nil
 }

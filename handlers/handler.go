@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/beacon-portal/beacon/db"
+	"github.com/beacon-portal/beacon/mail"
 	"github.com/beacon-portal/beacon/portal"
 	"github.com/gorilla/mux"
 )
@@ -55,6 +56,7 @@ type Handler struct {
 	templates *templateCache
 	assets    *assets
 	sessions  *sessionStore
+	mail      *mail.Renderer
 	ready     atomic.Bool
 }
 
@@ -73,6 +75,9 @@ func New(cfg Config, store *db.Store, log *slog.Logger) (*Handler, error) {
 		return nil, err
 	}
 	h.sessions = newSessionStore(store, cfg.SessionKeys, cfg.BaseURL.Scheme == "https")
+	if h.mail, err = mail.NewRenderer(cfg.BaseURL.String()); err != nil {
+		return nil, err
+	}
 	h.router = h.routes()
 	if h.templates, err = newTemplateCache(cfg.TemplatesDir, h.funcs()); err != nil {
 		return nil, err
