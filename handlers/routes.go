@@ -39,6 +39,14 @@ func (h *Handler) routes() *mux.Router {
 	// Staff.
 	r.Handle("/staff/sign-in", h.wrap(h.comingSoon(staffSignIn))).Methods(http.MethodGet, http.MethodHead).Name("staff.signin")
 
+	// @geography routes (neighbourhood lookup, staff neighbourhood pages)
+
+	// @mail routes (development mailbox)
+
+	// @staff-auth routes (staff sign-in, MFA, passwords, sign out)
+
+	// @accounts routes (residents' accounts, volunteers, admin pages)
+
 	return r
 }
 
