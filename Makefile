@@ -10,7 +10,7 @@ GOFILES_CMD := find . -name '*.go' -not -path './.git/*' -not -path './.data/*' 
 
 banner = @printf '\n\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help run test assets build lint clean db-stop fmt-check vet staticcheck go-test chromium
+.PHONY: help run test assets build lint clean db-stop fmt-check vet staticcheck go-test chromium bench
 
 help: ## list the targets
 	@echo "Beacon: make targets"
@@ -36,6 +36,9 @@ test: ## every test: chromium, gofmt, vet, staticcheck, go test -race (real Post
 
 assets: ## rebuild front-end assets (needs node/npm)
 	static/build.sh
+
+bench: ## load tests on loopback (figures printed)
+	scripts/bench.sh
 
 build: ## build bin/beacon
 	$(GO) build -o $(BIN) .

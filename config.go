@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -12,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/beacon-portal/beacon/handlers"
+	"github.com/beacon-portal/beacon/mail"
 )
 
 // Config is Beacon's whole configuration, read once from the environment and
@@ -22,7 +26,8 @@ type Config struct {
 	BaseURL         *url.URL
 	SessionKeys     [][]byte // newest first: the first signs, all verify
 	Dev             bool
-	SMTPURL         string
+	SMTPURL         string // see mail.ParseSMTPURL for the format
+	MailFrom        string // From address of every email; default "Beacon <no-reply@BASE_URL's host>"
 	LogFormat       string
 	TrustedProxies  []netip.Prefix
 	RequestTimeout  time.Duration
@@ -30,6 +35,9 @@ type Config struct {
 	ShutdownDrain   time.Duration
 	DBMaxConns      int
 	DataDir         string
+	// Limits are the rate limits; RATE_LIMIT_* variables override the
+	// defaults (0 = unlimited, e.g. for load tests on a scratch database).
+	Limits handlers.Limits
 }
 
 // configError names the variable at fault so start-up fails with one clear line.
@@ -49,6 +57,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		ShutdownTimeout: 10 * time.Second,
 		DBMaxConns:      20,
 		DataDir:         ".data",
+		Limits:          handlers.DefaultLimits(),
 	}
 	var errs []error
 	str := func(name string, dst *string) {
@@ -65,6 +74,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	str("BASE_URL", &base)
 	str("SESSION_KEYS", &keys)
 	str("SMTP_URL", &c.SMTPURL)
+	str("MAIL_FROM", &c.MailFrom)
 	str("LOG_FORMAT", &c.LogFormat)
 	str("TRUSTED_PROXIES", &proxies)
 	str("DATA_DIR", &c.DataDir)
@@ -80,9 +90,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		parseDuration("SHUTDOWN_TIMEOUT", getenv("SHUTDOWN_TIMEOUT"), &c.ShutdownTimeout),
 		parseDuration("SHUTDOWN_DRAIN", getenv("SHUTDOWN_DRAIN"), &c.ShutdownDrain),
 		parseInt("DB_MAX_CONNS", getenv("DB_MAX_CONNS"), &c.DBMaxConns),
+		parseLimits(getenv, &c.Limits),
 	)
 	c.BaseURL, err = parseBaseURL(base, c.Addr)
 	errs = append(errs, err)
+	if c.MailFrom == "" && c.BaseURL != nil {
+		c.MailFrom = "Beacon <no-reply@" + mailHost(c.BaseURL.Hostname()) + ">"
+	}
 	c.SessionKeys, err = parseKeys(keys)
 	errs = append(errs, err)
 	c.TrustedProxies, err = parseProxies(proxies)
@@ -113,7 +127,33 @@ func (c Config) Validate() error {
 	if c.RequestTimeout <= 0 {
 		return configError{"REQUEST_TIMEOUT", "must be positive"}
 	}
+	return c.validateMail()
+}
+
+// validateMail checks SMTP_URL (required outside development: without it
+// no email would ever leave) and MAIL_FROM.
+func (c Config) validateMail() error {
+	if c.SMTPURL == "" && !c.Dev {
+		return configError{"SMTP_URL", "is required outside development (e.g. smtp://user:password@smtp.example.org:587?tls=starttls)"}
+	}
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTPURL); err != nil { // the error never repeats the URL
+			return configError{"SMTP_URL", strings.TrimPrefix(err.Error(), "mail: SMTP_URL: ")}
+		}
+	}
+	if a, err := netmail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
+		return configError{"MAIL_FROM", `must be an email address such as "Beacon <no-reply@beacon.example.org>"`}
+	}
 	return nil
+}
+
+// mailHost is a host name usable in an email address: an IP address (a
+// development BASE_URL) becomes localhost.
+func mailHost(host string) string {
+	if _, err := netip.ParseAddr(host); err == nil || host == "" {
+		return "localhost"
+	}
+	return host
 }
 
 // HTTPS reports whether users reach Beacon over https, which turns on
@@ -170,6 +210,24 @@ func parseInt(name, v string, dst *int) error {
 	}
 	*dst = n
 	return nil
+}
+
+// parseLimits reads RATE_LIMIT_FORMS_PER_HOUR, RATE_LIMIT_REPORTS_PER_HOUR,
+// RATE_LIMIT_LOOKUPS_PER_HOUR and RATE_LIMIT_OPEN311_PER_MINUTE.
+func parseLimits(getenv func(string) string, l *handlers.Limits) error {
+	var errs []error
+	for _, v := range []struct {
+		name string
+		max  *int
+	}{
+		{"RATE_LIMIT_FORMS_PER_HOUR", &l.Forms.Max}, {"RATE_LIMIT_REPORTS_PER_HOUR", &l.Reports.Max},
+		{"RATE_LIMIT_LOOKUPS_PER_HOUR", &l.Lookups.Max}, {"RATE_LIMIT_OPEN311_PER_MINUTE", &l.Open311.Max},
+	} {
+		if err := parseInt(v.name, getenv(v.name), v.max); err != nil || *v.max < 0 {
+			errs = append(errs, configError{v.name, "must be a whole number, 0 for unlimited"})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func parseBaseURL(v, addr string) (*url.URL, error) {

@@ -14,6 +14,8 @@ const (
 	testDBURL = "postgres://beacon@db.example:5432/beacon"
 	keyA      = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	keyB      = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+	testSMTPURL = "smtp://beacon:s3cret@smtp.example.org:587?tls=starttls"
 )
 
 // env is a getenv backed by a map, so tests never read the real environment.
@@ -23,7 +25,7 @@ func env(m map[string]string) func(string) string {
 
 // prod is the smallest valid production environment, plus overrides.
 func prod(over map[string]string) map[string]string {
-	m := map[string]string{"DATABASE_URL": testDBURL, "SESSION_KEYS": keyA}
+	m := map[string]string{"DATABASE_URL": testDBURL, "SESSION_KEYS": keyA, "SMTP_URL": testSMTPURL}
 	for k, v := range over {
 		m[k] = v
 	}
@@ -70,8 +72,28 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("Dev %v, keys %d, LogFormat %q", c.Dev, len(c.SessionKeys), c.LogFormat)
 			}
 		}},
-		{name: "production without session keys", env: map[string]string{"DATABASE_URL": testDBURL}, wantErr: "SESSION_KEYS"},
-		{name: "DEV=0 is production", env: map[string]string{"DATABASE_URL": testDBURL, "DEV": "0"}, wantErr: "SESSION_KEYS"},
+		{name: "production without session keys", env: map[string]string{"DATABASE_URL": testDBURL, "SMTP_URL": testSMTPURL}, wantErr: "SESSION_KEYS"},
+		{name: "DEV=0 is production", env: map[string]string{"DATABASE_URL": testDBURL, "DEV": "0", "SMTP_URL": testSMTPURL}, wantErr: "SESSION_KEYS"},
+		{name: "production without SMTP_URL", env: map[string]string{"DATABASE_URL": testDBURL, "SESSION_KEYS": keyA}, wantErr: "SMTP_URL: is required outside development"},
+		{name: "bad SMTP_URL scheme", env: prod(map[string]string{"SMTP_URL": "http://u:s3cret@smtp.example.org"}), wantErr: "SMTP_URL: must start smtp://"},
+		{name: "bad SMTP_URL tls", env: prod(map[string]string{"SMTP_URL": "smtp://u:s3cret@smtp.example.org?tls=yes"}), wantErr: "SMTP_URL: tls must be"},
+		{name: "unparsable SMTP_URL", env: prod(map[string]string{"SMTP_URL": "smtp://u:s3cret@smtp.example.org:x"}), wantErr: "SMTP_URL: is not a valid URL"},
+		{name: "dev without SMTP_URL", env: map[string]string{"DATABASE_URL": testDBURL, "DEV": "1", "BASE_URL": "http://127.0.0.1:8080"}, check: func(t *testing.T, c Config) {
+			if c.SMTPURL != "" || c.MailFrom != "Beacon <no-reply@localhost>" {
+				t.Errorf("SMTPURL %q, MailFrom %q", c.SMTPURL, c.MailFrom)
+			}
+		}},
+		{name: "MAIL_FROM default from BASE_URL", env: prod(map[string]string{"BASE_URL": "https://beacon.example.org:8443/x"}), check: func(t *testing.T, c Config) {
+			if c.MailFrom != "Beacon <no-reply@beacon.example.org>" || c.SMTPURL != testSMTPURL {
+				t.Errorf("MailFrom %q, SMTPURL %q", c.MailFrom, c.SMTPURL)
+			}
+		}},
+		{name: "MAIL_FROM set", env: prod(map[string]string{"MAIL_FROM": "Thames Valley Beacon <beacon@tvp.example.org>"}), check: func(t *testing.T, c Config) {
+			if c.MailFrom != "Thames Valley Beacon <beacon@tvp.example.org>" {
+				t.Errorf("MailFrom %q", c.MailFrom)
+			}
+		}},
+		{name: "bad MAIL_FROM", env: prod(map[string]string{"MAIL_FROM": "Beacon"}), wantErr: "MAIL_FROM"},
 		{name: "missing DATABASE_URL", env: map[string]string{"SESSION_KEYS": keyA}, wantErr: "DATABASE_URL"},
 		{name: "non-postgres DATABASE_URL", env: prod(map[string]string{"DATABASE_URL": "mysql://x@y/z"}), wantErr: "DATABASE_URL"},
 		{name: "short session key", env: prod(map[string]string{"SESSION_KEYS": "tooshort"}), wantErr: "SESSION_KEYS: each key must be at least 32"},
@@ -102,7 +124,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "keys newest first", env: prod(map[string]string{"SESSION_KEYS": keyB + ", " + keyA}), check: func(t *testing.T, c Config) {
 			assertKeys(t, c.SessionKeys, keyB, keyA)
 		}},
-		{name: "SESSION_KEYS_FILE", env: map[string]string{"DATABASE_URL": testDBURL, "SESSION_KEYS_FILE": keyFile}, check: func(t *testing.T, c Config) {
+		{name: "SESSION_KEYS_FILE", env: map[string]string{"DATABASE_URL": testDBURL, "SMTP_URL": testSMTPURL, "SESSION_KEYS_FILE": keyFile}, check: func(t *testing.T, c Config) {
 			assertKeys(t, c.SessionKeys, keyB, keyA)
 		}},
 		{name: "SESSION_KEYS and SESSION_KEYS_FILE", env: prod(map[string]string{"SESSION_KEYS_FILE": keyFile}), wantErr: "not both"},
@@ -167,6 +189,12 @@ func TestLoadConfigNeverEchoesSecrets(t *testing.T) {
 	_, err := loadConfig(env(prod(map[string]string{"SESSION_KEYS": secretish})))
 	if err == nil || strings.Contains(err.Error(), secretish) {
 		t.Fatalf("err = %v", err)
+	}
+	for _, bad := range []string{"smtp://u:" + secretish + "@host:x", "smtp://u:" + secretish + "%zz@host", "ftp://u:" + secretish + "@host"} {
+		_, err := loadConfig(env(prod(map[string]string{"SMTP_URL": bad})))
+		if err == nil || strings.Contains(err.Error(), secretish) {
+			t.Fatalf("SMTP_URL %q: err = %v", bad, err)
+		}
 	}
 }
 

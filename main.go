@@ -15,9 +15,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // dates are in Europe/London on any host
 
 	"github.com/beacon-portal/beacon/db"
 	"github.com/beacon-portal/beacon/handlers"
+	"github.com/beacon-portal/beacon/mail"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -150,7 +152,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hcfg := handlers.Config{
 		BaseURL: cfg.BaseURL, SessionKeys: cfg.SessionKeys, Dev: cfg.Dev,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
-		Limits: handlers.DefaultLimits(),
+		Limits: cfg.Limits,
 	}
 	if cfg.Dev {
 		if _, err := os.Stat("templates/layouts"); err == nil {
@@ -166,8 +168,21 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s (ADDR): %w", cfg.Addr, err)
 	}
 	go prune(ctx, store, log)
+	// The outbox sender runs beside the server and stops with it, finishing
+	// (within a few seconds) the batch it is sending.
+	transport, err := mail.NewTransport(cfg.SMTPURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	sender := mail.NewSender(store, transport, mail.SenderConfig{From: cfg.MailFrom,
+		Host: cfg.BaseURL.Hostname(), KeepBodies: cfg.Dev, ListenURL: cfg.DatabaseURL}, log)
+	senderDone := make(chan struct{})
+	go func() { defer close(senderDone); sender.Run(ctx) }()
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "version", version)
-	return runServer(ctx, newServer(h.Handler(), log), ln, h, cfg.ShutdownDrain, cfg.ShutdownTimeout)
+	err = runServer(ctx, newServer(h.Handler(), log), ln, h, cfg.ShutdownDrain, cfg.ShutdownTimeout)
+	<-senderDone
+	return err
 }
 
 func newServer(handler http.Handler, log *slog.Logger) *http.Server {

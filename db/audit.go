@@ -68,11 +68,11 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]portal.AuditReco
 		       coalesce(host(a.client_ip), '') AS client_ip, a.details
 		  FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
 		 WHERE (:actor = 0 OR a.actor_id = :actor)
-		   AND (:action = '' OR a.action = :action OR a.action LIKE :action || '.%')
+		   AND (:action = '' OR a.action = :action OR starts_with(a.action, :action || '.'))
 		   AND (:ttype = '' OR a.target_type = :ttype)
 		   AND (:tid = '' OR a.target_id = :tid)
-		   AND (:from::timestamptz IS NULL OR a.at >= :from)
-		   AND (:to::timestamptz IS NULL OR a.at < :to)
+		   AND (CAST(:from AS timestamptz) IS NULL OR a.at >= :from)
+		   AND (CAST(:to AS timestamptz) IS NULL OR a.at < :to)
 		   AND (:before = 0 OR a.id < :before)
 		 ORDER BY a.id DESC
 		 LIMIT :limit`, map[string]any{

@@ -115,6 +115,29 @@ func (b *Browser) Visit(path string) {
 	b.Run(chromedp.Navigate(b.Srv.URL+path), chromedp.WaitVisible("#main-content", chromedp.ByID))
 }
 
+// Navigate runs actions that load a new page (a click on a link or button,
+// Enter on a form) and waits until the new page has loaded, not just until
+// the old one is still visible.
+func (b *Browser) Navigate(actions ...chromedp.Action) {
+	b.t.Helper()
+	var ok bool
+	b.Run(chromedp.Evaluate(`window.__beaconOldPage = true`, &ok))
+	b.Run(actions...)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		var loaded bool
+		// Errors are expected while the old page is torn down: try again.
+		err := chromedp.Run(b.ctx, chromedp.Evaluate(
+			`typeof window.__beaconOldPage === 'undefined' && document.readyState === 'complete'`, &loaded))
+		if err == nil && loaded {
+			b.Run(chromedp.WaitVisible("#main-content", chromedp.ByID))
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("e2e: no new page loaded after navigating from %s", b.Path())
+}
+
 // Text returns the visible text of the first element matching sel.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()

@@ -29,6 +29,8 @@ type Config struct {
 	// TemplatesDir, when set (development), makes templates load from disk
 	// on every render so edits show without a restart.
 	TemplatesDir string
+	// Now, when set, replaces the clock (tests move time without sleeping).
+	Now func() time.Time
 	// OnRender, when set, is told the name of each template rendered; tests
 	// use it to prove that every template is rendered at least once.
 	OnRender func(name string)
@@ -38,12 +40,23 @@ type Config struct {
 type Limits struct {
 	// Forms caps unsafe requests to public forms per client address.
 	Forms portal.Limit
+	// Reports caps report submissions per client address and per email.
+	Reports portal.Limit
+	// Lookups caps report tracking look-ups per client address, so
+	// references cannot be guessed.
+	Lookups portal.Limit
+	// Open311 caps Open311 API requests made without an API key, per
+	// client address (requests with a key use the key's own limit).
+	Open311 portal.Limit
 }
 
 // DefaultLimits are sized for people, not bots.
 func DefaultLimits() Limits {
 	return Limits{
-		Forms: portal.Limit{Name: "forms", Max: 60, Window: time.Hour},
+		Forms:   portal.Limit{Name: "forms", Max: 60, Window: time.Hour},
+		Reports: portal.Limit{Name: "reports", Max: 10, Window: time.Hour},
+		Lookups: portal.Limit{Name: "lookups", Max: 30, Window: time.Hour},
+		Open311: portal.Limit{Name: "open311", Max: 60, Window: time.Minute},
 	}
 }
 
@@ -58,6 +71,7 @@ type Handler struct {
 	sessions  *sessionStore
 	mail      *mail.Renderer
 	ready     atomic.Bool
+	open311   open311Cache
 }
 
 // New builds the handler and parses every template once.
@@ -88,6 +102,25 @@ func New(cfg Config, store *db.Store, log *slog.Logger) (*Handler, error) {
 // SetReady turns /readyz on or off; it is turned off first on shutdown so a
 // load balancer stops sending new requests before the server closes.
 func (h *Handler) SetReady(ok bool) { h.ready.Store(ok) }
+
+// london is the time zone of every date residents and staff see.
+var london = mustLoadLocation("Europe/London")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic("handlers: time zone " + name + ": " + err.Error())
+	}
+	return loc
+}
+
+// now is the time in England and Wales.
+func (h *Handler) now() time.Time {
+	if h.cfg.Now != nil {
+		return h.cfg.Now().In(london)
+	}
+	return time.Now().In(london)
+}
 
 // TemplateNames lists every page template.
 func (h *Handler) TemplateNames() []string { return h.templates.names() }

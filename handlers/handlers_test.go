@@ -83,11 +83,11 @@ func TestPublicPages(t *testing.T) {
 		{"/accessibility", 200, "Accessibility statement"},
 		{"/privacy", 200, "Privacy notice"},
 		{"/feedback", 200, "Give feedback on this service"},
-		{"/report", 200, "coming soon"},
+		{"/report", 200, "Start now"},
 		{"/have-your-say", 200, "coming soon"},
 		{"/courses", 200, "coming soon"},
 		{"/case-review", 200, "coming soon"},
-		{"/staff/sign-in", 200, "coming soon"},
+		{"/staff/sign-in", 200, "Sign in"},
 		{"/no-such-page", 404, "Page not found"},
 	}
 	for _, tt := range tests {

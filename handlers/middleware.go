@@ -152,14 +152,18 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 // *http.MaxBytesError, which form parsing answers with 413.
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBodyBytes {
+		limit := int64(maxBodyBytes)
+		if r.Method == http.MethodPost && r.URL.Path == "/report/photos" {
+			limit = maxPhotoUpload
+		}
+		if r.ContentLength > limit {
 			// Answer before CSRF checks read the body, so the sender learns
 			// the real problem rather than a token failure.
 			w.Header().Set("Connection", "close")
 			h.renderError(w, r, errTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

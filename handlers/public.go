@@ -7,21 +7,20 @@ type journey struct {
 	Route, Path string
 	Title       string
 	Summary     string
+	// Live journeys have their own routes; the others show "coming soon".
+	Live bool
 }
 
 var journeys = []journey{
 	{"reports.start", "/report", "Report anti-social behaviour",
-		"Tell your neighbourhood team about behaviour that is causing you or your community harassment, alarm or distress."},
+		"Tell your neighbourhood team about behaviour that is causing you or your community harassment, alarm or distress.", true},
 	{"consultations.list", "/have-your-say", "Have your say",
-		"Answer neighbourhood consultations, help set your area's policing priorities and see what was done."},
+		"Answer neighbourhood consultations, help set your area's policing priorities and see what was done.", false},
 	{"courses.list", "/courses", "Book a free course on defusing conflict",
-		"Learn how to calm a situation safely before the police are needed."},
+		"Learn how to calm a situation safely before the police are needed.", false},
 	{"casereview.start", "/case-review", "Check if you can ask for an ASB case review",
-		"If anti-social behaviour keeps happening, you may have the right to ask for a review of how it was dealt with."},
+		"If anti-social behaviour keeps happening, you may have the right to ask for a review of how it was dealt with.", false},
 }
-
-var staffSignIn = journey{"staff.signin", "/staff/sign-in", "Staff sign in",
-	"Neighbourhood policing teams and case review coordinators sign in here."}
 
 type homePage struct {
 	Page

@@ -115,7 +115,8 @@ func osDirFS(dir string) fs.FS { return os.DirFS(dir) }
 
 // funcs are the template functions. URLs are always built from route names.
 func (h *Handler) funcs() template.FuncMap {
-	return template.FuncMap{
+	fm := commonFuncs()
+	own := template.FuncMap{
 		"url": func(name string, pairs ...string) (string, error) {
 			route := h.router.Get(name)
 			if route == nil {
@@ -129,15 +130,28 @@ func (h *Handler) funcs() template.FuncMap {
 		},
 		"asset": func(name string) string { return h.assets.url(name) },
 		"navItem": func(data pageData, route, label string) (navItem, error) {
-			u, err := h.router.Get(route).URL()
-			if err != nil {
-				return navItem{}, err
-			}
-			href := u.String()
-			p := data.page().Path
-			return navItem{Href: href, Label: label, Active: p == href || strings.HasPrefix(p, href+"/")}, nil
+			return h.navItem(data, route, label, false)
+		},
+		// navItemExact is for a section's home, which is current only on
+		// itself, not on every page below it.
+		"navItemExact": func(data pageData, route, label string) (navItem, error) {
+			return h.navItem(data, route, label, true)
 		},
 	}
+	for k, v := range own {
+		fm[k] = v
+	}
+	return fm
+}
+
+func (h *Handler) navItem(data pageData, route, label string, exact bool) (navItem, error) {
+	u, err := h.router.Get(route).URL()
+	if err != nil {
+		return navItem{}, err
+	}
+	href, p := u.String(), data.page().Path
+	active := p == href || (!exact && strings.HasPrefix(p, href+"/"))
+	return navItem{Href: href, Label: label, Active: active}, nil
 }
 
 // navItem is one link of the service navigation.

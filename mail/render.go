@@ -18,7 +18,9 @@ import (
 //
 // Each email is templates/email/NAME.txt (required; it defines "subject"
 // and "body") and optionally NAME.html (defines "body", wrapped in the
-// shared HTML layout). Templates see .Data (the caller's data) and .BaseURL.
+// shared HTML layout, which adds the subject as the title and heading).
+// Templates see .Data (the caller's data) and .BaseURL; the layout also
+// sees .Subject.
 type Renderer struct {
 	baseURL string
 	text    map[string]*texttemplate.Template
@@ -61,11 +63,13 @@ func (r *Renderer) Render(name, to string, data any) (portal.Email, error) {
 	view := struct {
 		Data    any
 		BaseURL string
-	}{data, r.baseURL}
+		Subject string // for the HTML layout's title and heading
+	}{Data: data, BaseURL: r.baseURL}
 	var subject, text, html bytes.Buffer
 	if err := t.ExecuteTemplate(&subject, "subject", view); err != nil {
 		return portal.Email{}, fmt.Errorf("mail: render %s subject: %w", name, err)
 	}
+	view.Subject = strings.TrimSpace(subject.String())
 	if err := t.ExecuteTemplate(&text, "body", view); err != nil {
 		return portal.Email{}, fmt.Errorf("mail: render %s: %w", name, err)
 	}

@@ -110,6 +110,7 @@ func (s *Server) Client(t testing.TB) *Client {
 type Response struct {
 	*http.Response
 	Body string
+	logs *LogBuffer
 }
 
 var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -160,7 +161,7 @@ func (c *Client) Do(req *http.Request) *Response {
 	if m := tokenRE.FindSubmatch(b); m != nil {
 		c.Token = strings.ReplaceAll(string(m[1]), "&#43;", "+")
 	}
-	return &Response{Response: resp, Body: string(b)}
+	return &Response{Response: resp, Body: string(b), logs: c.srv.Logs}
 }
 
 // Status fails the test unless the response has status want.
@@ -171,7 +172,11 @@ func (r *Response) Status(t testing.TB, want int) *Response {
 		if len(body) > 2000 {
 			body = body[:2000]
 		}
-		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, body)
+		logs := r.logs.String()
+		if len(logs) > 3000 {
+			logs = logs[len(logs)-3000:]
+		}
+		t.Fatalf("%s %s: status %d, want %d\n%s\nserver log (end):\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, body, logs)
 	}
 	return r
 }

@@ -18,3 +18,15 @@ import { initAll } from './govuk-frontend.min.js'
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 initAll()
+
+// GOV.UK Frontend 5 sets aria-expanded on radio and checkbox inputs that
+// reveal conditional questions. ARIA 1.2 does not allow aria-expanded on
+// those roles (axe-core: aria-allowed-attr), and screen readers announce
+// the revealed questions anyway because they follow the input in reading
+// order. So the attribute is removed whenever it is set.
+for (const input of document.querySelectorAll('.govuk-radios__input[aria-controls], .govuk-checkboxes__input[aria-controls]')) {
+  input.removeAttribute('aria-expanded')
+  new MutationObserver(() => {
+    if (input.hasAttribute('aria-expanded')) input.removeAttribute('aria-expanded')
+  }).observe(input, { attributes: true, attributeFilter: ['aria-expanded'] })
+}

@@ -1,0 +1,303 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/beacon-portal/beacon/portal"
+	"github.com/lib/pq"
+)
+
+// Categories lists the active categories in display order.
+func (s *Store) Categories(ctx context.Context) ([]portal.Category, error) {
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Code   string `db:"code"`
+		Type   string `db:"asb_type"`
+		Name   string `db:"name"`
+		Hint   string `db:"hint"`
+		Notice string `db:"notice"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT id, code, asb_type, name, hint, notice FROM categories
+		 WHERE active ORDER BY sort_order, name`)
+	if err != nil {
+		return nil, wrap("categories", err)
+	}
+	out := make([]portal.Category, len(rows))
+	for i, r := range rows {
+		out[i] = portal.Category{ID: r.ID, Code: r.Code, Type: portal.ASBType(r.Type), Name: r.Name, Hint: r.Hint, Notice: r.Notice}
+	}
+	return out, nil
+}
+
+// NewReport is a report ready to store: the resident's answers, who sent it
+// and the acknowledgement to email them.
+type NewReport struct {
+	Draft      *portal.ReportDraft
+	OccurredOn time.Time
+	UserID     int64
+	// Honeypot is set when the hidden field only robots fill in was filled:
+	// the report is accepted silently and flagged for staff.
+	Honeypot bool
+	// AckFor builds the acknowledgement email once the reference is known
+	// (nil, or a nil result: none, as for anonymous reports). It is queued
+	// in the same transaction. Its text must not contain the report's content.
+	AckFor func(reference string) (*portal.Email, error)
+}
+
+// SubmittedReport is what the reporter is told after submitting.
+type SubmittedReport struct {
+	ID                int64
+	Reference         string
+	NeighbourhoodName string
+}
+
+// CreateReport stores a report, its photos (moved from the draft) and its
+// first timeline entry, and queues the acknowledgement, in one transaction.
+// The draft's key makes it idempotent: the same submission sent again (a
+// double click, a replayed request) returns the original report.
+func (s *Store) CreateReport(ctx context.Context, nr NewReport) (SubmittedReport, error) {
+	d := nr.Draft
+	if got, err := s.ReportByKey(ctx, d.Key); err == nil {
+		return got, nil
+	} else if !errors.Is(err, portal.ErrNotFound) {
+		return SubmittedReport{}, err
+	}
+	var out SubmittedReport
+	for attempt := 0; ; attempt++ {
+		var err error
+		out, err = s.insertReport(ctx, nr)
+		if isUniqueViolation(err, "reports_reference_key") && attempt < 3 {
+			continue // a new random reference clashed with an old one: draw again
+		}
+		return out, err
+	}
+}
+
+func (s *Store) insertReport(ctx context.Context, nr NewReport) (SubmittedReport, error) {
+	d := nr.Draft
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return SubmittedReport{}, wrap("create report: begin", err)
+	}
+	defer tx.Rollback()
+	problemID := d.ProblemID
+	if problemID == 0 {
+		if err := tx.GetContext(ctx, &problemID, `INSERT INTO problems DEFAULT VALUES RETURNING id`); err != nil {
+			return SubmittedReport{}, wrap("create problem", err)
+		}
+	}
+	var row struct {
+		ID       int64  `db:"id"`
+		Ref      string `db:"reference"`
+		Inserted bool   `db:"inserted"`
+	}
+	q, args, err := tx.BindNamed(insertReportSQL, reportParams(nr, problemID))
+	if err == nil {
+		err = tx.GetContext(ctx, &row, q, args...)
+	}
+	if err != nil {
+		return SubmittedReport{}, wrap("create report", err)
+	}
+	if !row.Inserted { // a concurrent copy of this submission won: answer as it did
+		tx.Rollback()
+		return s.ReportByKey(ctx, d.Key)
+	}
+	if err := finishReport(ctx, tx, row.ID, d.Key, nr, row.Ref); err != nil {
+		return SubmittedReport{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return SubmittedReport{}, wrap("create report: commit", err)
+	}
+	return s.ReportByKey(ctx, d.Key)
+}
+
+const insertReportSQL = `
+	INSERT INTO reports (reference, idempotency_key, problem_id, category_id, neighbourhood_id,
+	       location, postcode, place, occurred_on, occurred_time, happened_before, how_often, since_when,
+	       description, people, vehicles, unsafe_at_home, health_affected, children_affected,
+	       stopped_doing_things, hate, hate_reasons, vulnerability, anonymous, reporter_name,
+	       reporter_email, reporter_phone, contact_preference, safe_to_leave_message, user_id, flagged)
+	SELECT :reference, :key, :problem, c.id, n.id,
+	       CASE WHEN CAST(:lat AS float8) <> 0 OR CAST(:lon AS float8) <> 0
+	            THEN ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)
+	            ELSE (SELECT p.location FROM postcodes p WHERE p.postcode = :postcode) END,
+	       :postcode, :place, :occurred_on, CAST(NULLIF(:occurred_time, '') AS time), :before, :how_often, :since_when,
+	       :description, :people, :vehicles, :unsafe, :health, :children,
+	       :stopped, :hate, :hate_reasons, :vulnerability, :anonymous, :name,
+	       lower(:email), :phone, :contact, :safe_to_leave, NULLIF(:user, 0),
+	       :honeypot OR EXISTS (SELECT 1 FROM banned_emails b
+	                WHERE :email <> '' AND (b.pattern = lower(:email) OR lower(:email) LIKE '%' || b.pattern))
+	  FROM categories c, neighbourhoods n
+	 WHERE c.code = :category AND c.active AND n.code = :neighbourhood
+	ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+	RETURNING id, reference, (xmax = 0) AS inserted`
+
+func reportParams(nr NewReport, problemID int64) map[string]any {
+	d := nr.Draft
+	has := func(v string) bool {
+		for _, i := range d.Impacts {
+			if i == v {
+				return true
+			}
+		}
+		return false
+	}
+	named := d.Anonymous != "yes"
+	pick := func(v string) string {
+		if named {
+			return v
+		}
+		return ""
+	}
+	hate := d.Hate
+	if hate == "" {
+		hate = "no"
+	}
+	return map[string]any{
+		"reference": portal.NewReference(), "key": d.Key, "problem": problemID,
+		"category": d.CategoryCode, "neighbourhood": d.NeighbourhoodCode,
+		"lat": d.Latitude, "lon": d.Longitude, "postcode": d.Postcode, "place": d.Place,
+		"occurred_on": nr.OccurredOn, "occurred_time": d.OccurredTime(), "before": d.HappenedBefore == "yes",
+		"how_often": d.HowOften, "since_when": d.SinceWhen, "description": d.Description,
+		"people": d.People, "vehicles": d.Vehicles, "unsafe": has("unsafe-at-home"), "health": has("health"),
+		"children": has("children"), "stopped": has("stopped"), "hate": hate,
+		"hate_reasons": pq.Array(append([]string{}, d.HateReasons...)), "vulnerability": d.Vulnerability, "anonymous": !named,
+		"name": pick(d.Name), "email": pick(d.Email), "phone": pick(d.Phone),
+		"contact": pick(d.ContactPreference), "safe_to_leave": named && d.SafeToLeave == "yes",
+		"user": nr.UserID, "honeypot": nr.Honeypot,
+	}
+}
+
+// finishReport moves the draft's photos, records the first timeline entry
+// and queues the acknowledgement.
+func finishReport(ctx context.Context, tx execer, id int64, key string, nr NewReport, ref string) error {
+	if _, err := tx.ExecContext(ctx, `
+		WITH moved AS (DELETE FROM draft_photos WHERE draft_key = $2 RETURNING content_type, data, created_at)
+		INSERT INTO report_photos (report_id, content_type, data, created_at)
+		SELECT $1, content_type, data, created_at FROM moved ORDER BY created_at`, id, key); err != nil {
+		return wrap("move photos", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, kind, body) VALUES ($1, 'submitted', '')`, id); err != nil {
+		return wrap("report submitted event", err)
+	}
+	if nr.AckFor == nil {
+		return nil
+	}
+	ack, err := nr.AckFor(ref)
+	if err != nil || ack == nil {
+		return err
+	}
+	return enqueue(ctx, tx, *ack, nil)
+}
+
+// ReportByKey finds the report a submission with this idempotency key made.
+func (s *Store) ReportByKey(ctx context.Context, key string) (SubmittedReport, error) {
+	var r SubmittedReport
+	err := s.db.QueryRowxContext(ctx, `
+		SELECT r.id, r.reference, n.name FROM reports r JOIN neighbourhoods n ON n.id = r.neighbourhood_id
+		 WHERE r.idempotency_key = $1`, key).Scan(&r.ID, &r.Reference, &r.NeighbourhoodName)
+	return r, wrap("report by key", err)
+}
+
+// isUniqueViolation reports whether err is SQLSTATE 23505 on the named constraint.
+func isUniqueViolation(err error, constraint string) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == constraint
+}
+
+// ReportCount counts reports (tests, dashboards).
+func (s *Store) ReportCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM reports`)
+	return n, wrap("count reports", err)
+}
+
+// SaveDraftPhoto keeps a re-encoded photo for a draft, refusing more than
+// portal.MaxPhotos per draft.
+func (s *Store) SaveDraftPhoto(ctx context.Context, draftKey, contentType string, data []byte) (int64, error) {
+	var id int64
+	err := s.db.GetContext(ctx, &id, `
+		INSERT INTO draft_photos (draft_key, content_type, data)
+		SELECT $1, $2, $3 WHERE (SELECT count(*) FROM draft_photos WHERE draft_key = $1) < $4
+		RETURNING id`, draftKey, contentType, data, portal.MaxPhotos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("db: save draft photo: %w", portal.ErrConflict)
+	}
+	return id, wrap("save draft photo", err)
+}
+
+// DraftPhotoIDs lists a draft's photos.
+func (s *Store) DraftPhotoIDs(ctx context.Context, draftKey string) ([]int64, error) {
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `SELECT id FROM draft_photos WHERE draft_key = $1 ORDER BY id`, draftKey)
+	return ids, wrap("draft photos", err)
+}
+
+// DraftPhoto returns one of a draft's photos.
+func (s *Store) DraftPhoto(ctx context.Context, draftKey string, id int64) (contentType string, data []byte, err error) {
+	err = s.db.QueryRowxContext(ctx, `SELECT content_type, data FROM draft_photos WHERE id = $1 AND draft_key = $2`,
+		id, draftKey).Scan(&contentType, &data)
+	return contentType, data, wrap("draft photo", err)
+}
+
+// DeleteDraftPhoto removes one of a draft's photos.
+func (s *Store) DeleteDraftPhoto(ctx context.Context, draftKey string, id int64) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM draft_photos WHERE id = $1 AND draft_key = $2`, id, draftKey)
+	return wrap("delete draft photo", err)
+}
+
+// PruneDraftPhotos deletes photos of drafts abandoned for a day.
+func (s *Store) PruneDraftPhotos(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM draft_photos WHERE created_at < now() - interval '1 day'`)
+	return wrap("prune draft photos", err)
+}
+
+// ReportSummary is what the confirmation page needs to know of a report.
+type ReportSummary struct {
+	HasEmail          bool
+	NeighbourhoodName string
+}
+
+// ReportSummary describes the report with this reference.
+func (s *Store) ReportSummary(ctx context.Context, reference string) (ReportSummary, error) {
+	var r ReportSummary
+	err := s.db.QueryRowxContext(ctx, `
+		SELECT r.reporter_email <> '', n.name FROM reports r JOIN neighbourhoods n ON n.id = r.neighbourhood_id
+		 WHERE r.reference = $1`, reference).Scan(&r.HasEmail, &r.NeighbourhoodName)
+	return r, wrap("report summary", err)
+}
+
+// SimilarReport is a recent report like the one being made, anonymised to
+// its category, postcode district and week: enough to recognise, nothing
+// that identifies anyone.
+type SimilarReport struct {
+	ProblemID    int64     `db:"problem_id"`
+	CategoryName string    `db:"category_name"`
+	District     string    `db:"district"`
+	Week         time.Time `db:"week"`
+	Reports      int       `db:"reports"`
+}
+
+// SimilarNearby lists problems with reports of the same category within
+// 200 metres of the postcode in the last 30 days, newest first.
+func (s *Store) SimilarNearby(ctx context.Context, categoryCode, postcode string) ([]SimilarReport, error) {
+	var out []SimilarReport
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT r.problem_id, c.name AS category_name,
+		       regexp_replace(p.postcode, '[0-9][A-Z]{2}$', '') AS district,
+		       date_trunc('week', max(r.created_at)) AS week, count(*) AS reports
+		  FROM postcodes p
+		  JOIN reports r ON ST_DWithin(r.location::geography, p.location::geography, 200)
+		  JOIN categories c ON c.id = r.category_id
+		 WHERE p.postcode = $2 AND c.code = $1 AND r.created_at > now() - interval '30 days'
+		   AND r.status <> 'closed' AND NOT r.flagged
+		 GROUP BY r.problem_id, c.name, district
+		 ORDER BY max(r.created_at) DESC
+		 LIMIT 5`, categoryCode, postcode)
+	return out, wrap("similar reports", err)
+}
