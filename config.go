@@ -227,7 +227,33 @@ func parseLimits(getenv func(string) string, l *handlers.Limits) error {
 			errs = append(errs, configError{v.name, "must be a whole number, 0 for unlimited"})
 		}
 	}
+	if err := parseLimitList(getenv("RATE_LIMITS"), l); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// parseLimitList reads RATE_LIMITS: comma-separated NAME=MAX/WINDOW, such as
+// "signin-email=5/15m,reports=0/1h" (MAX 0 = unlimited). Every limit can be
+// changed this way; the names are listed in docs/deploy.md.
+func parseLimitList(v string, l *handlers.Limits) error {
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, rest, ok1 := strings.Cut(item, "=")
+		maxStr, windowStr, ok2 := strings.Cut(rest, "/")
+		max, err1 := strconv.Atoi(strings.TrimSpace(maxStr))
+		window, err2 := time.ParseDuration(strings.TrimSpace(windowStr))
+		if !ok1 || !ok2 || err1 != nil || err2 != nil || max < 0 || window <= 0 {
+			return configError{"RATE_LIMITS", fmt.Sprintf("%q must look like NAME=MAX/WINDOW, e.g. reports=10/1h", item)}
+		}
+		if err := l.Set(strings.TrimSpace(name), max, window); err != nil {
+			return configError{"RATE_LIMITS", err.Error()}
+		}
+	}
+	return nil
 }
 
 func parseBaseURL(v, addr string) (*url.URL, error) {

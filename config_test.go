@@ -241,3 +241,21 @@ func TestDevSessionKey(t *testing.T) {
 		t.Error("two data directories got the same key: keys are not random")
 	}
 }
+
+func TestRateLimitsVariable(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://x@localhost/beacon", "DEV": "1",
+		"RATE_LIMITS": "signin-email=5/30m, reports=0/1h"}
+	c, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits.SignInEmail.Max != 5 || c.Limits.SignInEmail.Window != 30*time.Minute || !c.Limits.Reports.Unlimited() {
+		t.Fatalf("limits %+v %+v", c.Limits.SignInEmail, c.Limits.Reports)
+	}
+	for _, bad := range []string{"nope=1/1h", "reports=1", "reports=x/1h", "reports=1/forever", "reports=-1/1h"} {
+		env["RATE_LIMITS"] = bad
+		if _, err := loadConfig(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "RATE_LIMITS") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}

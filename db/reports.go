@@ -56,21 +56,15 @@ type SubmittedReport struct {
 	NeighbourhoodName string
 }
 
-// CreateReport stores a report, its photos (moved from the draft) and its
-// first timeline entry, and queues the acknowledgement, in one transaction.
+// CreateReport stores a report, its photos (moved from the draft), its
+// first timeline entry and the acknowledgement email in ONE statement, so
+// all of them happen or none does, at the cost of a single round trip.
 // The draft's key makes it idempotent: the same submission sent again (a
-// double click, a replayed request) returns the original report.
+// double click, a replayed request, a concurrent copy) returns the original
+// report and changes nothing.
 func (s *Store) CreateReport(ctx context.Context, nr NewReport) (SubmittedReport, error) {
-	d := nr.Draft
-	if got, err := s.ReportByKey(ctx, d.Key); err == nil {
-		return got, nil
-	} else if !errors.Is(err, portal.ErrNotFound) {
-		return SubmittedReport{}, err
-	}
-	var out SubmittedReport
 	for attempt := 0; ; attempt++ {
-		var err error
-		out, err = s.insertReport(ctx, nr)
+		out, err := s.insertReport(ctx, nr)
 		if isUniqueViolation(err, "reports_reference_key") && attempt < 3 {
 			continue // a new random reference clashed with an old one: draw again
 		}
@@ -79,42 +73,54 @@ func (s *Store) CreateReport(ctx context.Context, nr NewReport) (SubmittedReport
 }
 
 func (s *Store) insertReport(ctx context.Context, nr NewReport) (SubmittedReport, error) {
-	d := nr.Draft
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return SubmittedReport{}, wrap("create report: begin", err)
-	}
-	defer tx.Rollback()
-	problemID := d.ProblemID
-	if problemID == 0 {
-		if err := tx.GetContext(ctx, &problemID, `INSERT INTO problems DEFAULT VALUES RETURNING id`); err != nil {
-			return SubmittedReport{}, wrap("create problem", err)
+	params := reportParams(nr, nr.Draft.ProblemID)
+	ack := portal.Email{}
+	if nr.AckFor != nil {
+		m, err := nr.AckFor(params["reference"].(string))
+		if err != nil {
+			return SubmittedReport{}, err
+		}
+		if m != nil {
+			ack = *m
 		}
 	}
-	var row struct {
-		ID       int64  `db:"id"`
-		Ref      string `db:"reference"`
-		Inserted bool   `db:"inserted"`
-	}
-	q, args, err := tx.BindNamed(insertReportSQL, reportParams(nr, problemID))
+	params["ack_to"], params["ack_subject"], params["ack_text"], params["ack_html"] = ack.To, ack.Subject, ack.Text, ack.HTML
+	var out SubmittedReport
+	q, args, err := s.db.BindNamed(createReportSQL, params)
 	if err == nil {
-		err = tx.GetContext(ctx, &row, q, args...)
+		err = s.db.QueryRowxContext(ctx, q, args...).Scan(&out.ID, &out.Reference, &out.NeighbourhoodName)
 	}
-	if err != nil {
-		return SubmittedReport{}, wrap("create report", err)
+	if errors.Is(err, sql.ErrNoRows) { // unknown or retired category, or unknown neighbourhood
+		return out, fmt.Errorf("db: create report: %w", portal.ErrNotFound)
 	}
-	if !row.Inserted { // a concurrent copy of this submission won: answer as it did
-		tx.Rollback()
-		return s.ReportByKey(ctx, d.Key)
-	}
-	if err := finishReport(ctx, tx, row.ID, d.Key, nr, row.Ref); err != nil {
-		return SubmittedReport{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return SubmittedReport{}, wrap("create report: commit", err)
-	}
-	return s.ReportByKey(ctx, d.Key)
+	return out, wrap("create report", err)
 }
+
+// createReportSQL inserts the report (or finds the one this key already
+// made) and, only when it is new, moves the draft's photos, records the
+// "submitted" event and queues the acknowledgement.
+const createReportSQL = `
+	WITH new_problem AS (
+	    INSERT INTO problems (id)
+	    SELECT nextval('problems_id_seq')
+	     WHERE CAST(:problem AS bigint) = 0
+	       AND NOT EXISTS (SELECT 1 FROM reports WHERE idempotency_key = :key)
+	    RETURNING id
+	), ins AS (` + insertReportSQL + `
+	), photos AS (
+	    DELETE FROM draft_photos
+	     WHERE draft_key = :key AND EXISTS (SELECT 1 FROM ins WHERE inserted)
+	    RETURNING content_type, data, created_at
+	), moved AS (
+	    INSERT INTO report_photos (report_id, content_type, data, created_at)
+	    SELECT (SELECT id FROM ins), content_type, data, created_at FROM photos
+	), submitted AS (
+	    INSERT INTO report_events (report_id, kind, body) SELECT id, 'submitted', '' FROM ins WHERE inserted
+	), ack AS (
+	    INSERT INTO outbox (recipient, subject, text_body, html_body)
+	    SELECT :ack_to, :ack_subject, :ack_text, :ack_html FROM ins WHERE inserted AND :ack_to <> ''
+	)
+	SELECT ins.id, ins.reference, n.name FROM ins JOIN neighbourhoods n ON n.id = ins.neighbourhood_id`
 
 const insertReportSQL = `
 	INSERT INTO reports (reference, idempotency_key, problem_id, category_id, neighbourhood_id,
@@ -122,7 +128,7 @@ const insertReportSQL = `
 	       description, people, vehicles, unsafe_at_home, health_affected, children_affected,
 	       stopped_doing_things, hate, hate_reasons, vulnerability, anonymous, reporter_name,
 	       reporter_email, reporter_phone, contact_preference, safe_to_leave_message, user_id, flagged)
-	SELECT :reference, :key, :problem, c.id, n.id,
+	SELECT :reference, :key, coalesce((SELECT id FROM new_problem), CAST(:problem AS bigint)), c.id, n.id,
 	       CASE WHEN CAST(:lat AS float8) <> 0 OR CAST(:lon AS float8) <> 0
 	            THEN ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)
 	            ELSE (SELECT p.location FROM postcodes p WHERE p.postcode = :postcode) END,
@@ -131,11 +137,12 @@ const insertReportSQL = `
 	       :stopped, :hate, :hate_reasons, :vulnerability, :anonymous, :name,
 	       lower(:email), :phone, :contact, :safe_to_leave, NULLIF(:user, 0),
 	       :honeypot OR EXISTS (SELECT 1 FROM banned_emails b
-	                WHERE :email <> '' AND (b.pattern = lower(:email) OR lower(:email) LIKE '%' || b.pattern))
+	                WHERE :email <> '' AND (b.pattern = lower(:email)
+		                     OR (left(b.pattern, 1) = '@' AND right(lower(:email), length(b.pattern)) = b.pattern)))
 	  FROM categories c, neighbourhoods n
 	 WHERE c.code = :category AND c.active AND n.code = :neighbourhood
 	ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-	RETURNING id, reference, (xmax = 0) AS inserted`
+	RETURNING id, reference, neighbourhood_id, (xmax = 0) AS inserted`
 
 func reportParams(nr NewReport, problemID int64) map[string]any {
 	d := nr.Draft
@@ -171,28 +178,6 @@ func reportParams(nr NewReport, problemID int64) map[string]any {
 		"contact": pick(d.ContactPreference), "safe_to_leave": named && d.SafeToLeave == "yes",
 		"user": nr.UserID, "honeypot": nr.Honeypot,
 	}
-}
-
-// finishReport moves the draft's photos, records the first timeline entry
-// and queues the acknowledgement.
-func finishReport(ctx context.Context, tx execer, id int64, key string, nr NewReport, ref string) error {
-	if _, err := tx.ExecContext(ctx, `
-		WITH moved AS (DELETE FROM draft_photos WHERE draft_key = $2 RETURNING content_type, data, created_at)
-		INSERT INTO report_photos (report_id, content_type, data, created_at)
-		SELECT $1, content_type, data, created_at FROM moved ORDER BY created_at`, id, key); err != nil {
-		return wrap("move photos", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, kind, body) VALUES ($1, 'submitted', '')`, id); err != nil {
-		return wrap("report submitted event", err)
-	}
-	if nr.AckFor == nil {
-		return nil
-	}
-	ack, err := nr.AckFor(ref)
-	if err != nil || ack == nil {
-		return err
-	}
-	return enqueue(ctx, tx, *ack, nil)
 }
 
 // ReportByKey finds the report a submission with this idempotency key made.

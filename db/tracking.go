@@ -95,3 +95,28 @@ func (s *Store) ReportPhoto(ctx context.Context, reportID, photoID int64) (conte
 		photoID, reportID).Scan(&contentType, &data)
 	return contentType, data, wrap("report photo", err)
 }
+
+// ResidentReports lists the reports a signed-in resident made, newest first,
+// for "Your account" and their data download.
+func (s *Store) ResidentReports(ctx context.Context, userID int64) ([]portal.Submission, error) {
+	var rows []struct {
+		Ref    string    `db:"reference"`
+		Cat    string    `db:"category"`
+		Status string    `db:"status"`
+		At     time.Time `db:"created_at"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT r.reference, c.name AS category, r.status, r.created_at
+		  FROM reports r JOIN categories c ON c.id = r.category_id
+		 WHERE r.user_id = $1
+		 ORDER BY r.created_at DESC`, userID)
+	if err != nil {
+		return nil, wrap("resident reports", err)
+	}
+	out := make([]portal.Submission, len(rows))
+	for i, r := range rows {
+		out[i] = portal.Submission{Reference: r.Ref, Summary: r.Cat,
+			Status: portal.ReportStatus(r.Status).Label(), SentAt: r.At}
+	}
+	return out, nil
+}

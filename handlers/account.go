@@ -26,13 +26,6 @@ const (
 	sessSignInEmail = "signin_email" // string: shown on the "check your email" page
 )
 
-// Rate limits for asking for a sign-in link: per address (so nobody can
-// flood someone's inbox) and per client (so nobody can probe many addresses).
-var (
-	signInLinkPerEmail = portal.Limit{Name: "signin-link-email", Max: 5, Window: time.Hour}
-	signInLinkPerIP    = portal.Limit{Name: "signin-link-ip", Max: 30, Window: time.Hour}
-)
-
 // residentSignInPage is the "sign in to your account" form.
 type residentSignInPage struct {
 	Page
@@ -57,10 +50,10 @@ func (h *Handler) sendSignInLink(w http.ResponseWriter, r *http.Request) error {
 		page.setErrors(fe, "email")
 		return h.render(w, r, http.StatusUnprocessableEntity, "account_sign_in", page)
 	}
-	if err := h.allow(r, signInLinkPerIP, clientAddr(r)); err != nil {
+	if err := h.allow(r, h.cfg.Limits.SignInLinkIP, clientAddr(r)); err != nil {
 		return err
 	}
-	if err := h.allow(r, signInLinkPerEmail, in.Email); err != nil {
+	if err := h.allow(r, h.cfg.Limits.SignInLinkEmail, in.Email); err != nil {
 		return err
 	}
 	sess, err := h.session(r)

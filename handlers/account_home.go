@@ -26,8 +26,7 @@ type submissionSource struct {
 // submissionSources lists every kind of submission a resident can make.
 func (h *Handler) submissionSources() []submissionSource {
 	return []submissionSource{
-		// Features add their sources here, for example:
-		// {Key: "reports", Heading: "Reports of anti-social behaviour", Route: "reports.show", List: h.store.ResidentReports},
+		{Key: "reports", Heading: "Reports of anti-social behaviour", Route: "reports.tracked", List: h.store.ResidentReports},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,42 @@ type Limits struct {
 	// Open311 caps Open311 API requests made without an API key, per
 	// client address (requests with a key use the key's own limit).
 	Open311 portal.Limit
+	// PostcodeLookups caps "find your neighbourhood" look-ups per client.
+	PostcodeLookups portal.Limit
+	// SignInEmail caps staff sign-in attempts per typed email address,
+	// whether or not it has an account; SignInIP caps failures per client.
+	SignInEmail portal.Limit
+	SignInIP    portal.Limit
+	// MFA caps second-factor attempts per staff member.
+	MFA portal.Limit
+	// ResetEmail and ResetIP cap password reset requests.
+	ResetEmail portal.Limit
+	ResetIP    portal.Limit
+	// SignInLinkEmail and SignInLinkIP cap residents' sign-in link requests.
+	SignInLinkEmail portal.Limit
+	SignInLinkIP    portal.Limit
+}
+
+// all lists every limit, for changing one by name.
+func (l *Limits) all() []*portal.Limit {
+	return []*portal.Limit{&l.Forms, &l.Reports, &l.Lookups, &l.Open311, &l.PostcodeLookups,
+		&l.SignInEmail, &l.SignInIP, &l.MFA, &l.ResetEmail, &l.ResetIP, &l.SignInLinkEmail, &l.SignInLinkIP}
+}
+
+// Set changes the limit called name (its Name, e.g. "reports"); max 0
+// means unlimited.
+func (l *Limits) Set(name string, max int, window time.Duration) error {
+	for _, lim := range l.all() {
+		if lim.Name == name {
+			lim.Max, lim.Window = max, window
+			return nil
+		}
+	}
+	var names []string
+	for _, lim := range l.all() {
+		names = append(names, lim.Name)
+	}
+	return fmt.Errorf("no rate limit called %q (there are: %s)", name, strings.Join(names, ", "))
 }
 
 // DefaultLimits are sized for people, not bots.
@@ -57,6 +94,15 @@ func DefaultLimits() Limits {
 		Reports: portal.Limit{Name: "reports", Max: 10, Window: time.Hour},
 		Lookups: portal.Limit{Name: "lookups", Max: 30, Window: time.Hour},
 		Open311: portal.Limit{Name: "open311", Max: 60, Window: time.Minute},
+
+		PostcodeLookups: portal.Limit{Name: "postcode-lookup", Max: 60, Window: time.Minute},
+		SignInEmail:     portal.Limit{Name: "signin-email", Max: 10, Window: 15 * time.Minute},
+		SignInIP:        portal.Limit{Name: "signin-ip", Max: 50, Window: 15 * time.Minute},
+		MFA:             portal.Limit{Name: "signin-mfa", Max: 10, Window: 15 * time.Minute},
+		ResetEmail:      portal.Limit{Name: "reset-email", Max: 3, Window: time.Hour},
+		ResetIP:         portal.Limit{Name: "reset-ip", Max: 20, Window: time.Hour},
+		SignInLinkEmail: portal.Limit{Name: "signin-link-email", Max: 5, Window: time.Hour},
+		SignInLinkIP:    portal.Limit{Name: "signin-link-ip", Max: 30, Window: time.Hour},
 	}
 }
 

@@ -6,15 +6,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/beacon-portal/beacon/db"
 	"github.com/beacon-portal/beacon/portal"
 )
 
-// postcodeLookupLimit caps postcode lookups per client address: generous
+// h.cfg.Limits.PostcodeLookups caps postcode lookups per client address: generous
 // for people, a brake on scraping the directory through the site.
-var postcodeLookupLimit = portal.Limit{Name: "postcode-lookup", Max: 60, Window: time.Minute}
 
 // findNeighbourhoodPage is the "find your neighbourhood policing team" form.
 type findNeighbourhoodPage struct {
@@ -64,7 +62,7 @@ func (h *Handler) findNeighbourhood(w http.ResponseWriter, r *http.Request) erro
 		page.setErrors(fe, "postcode")
 		return h.render(w, r, http.StatusUnprocessableEntity, "neighbourhoods_find", page)
 	}
-	if err := h.allow(r, postcodeLookupLimit, clientAddr(r)); err != nil {
+	if err := h.allow(r, h.cfg.Limits.PostcodeLookups, clientAddr(r)); err != nil {
 		return err
 	}
 	n, err := h.store.NeighbourhoodForPostcode(r.Context(), postcode)

@@ -393,3 +393,35 @@ func TestSimilarReportsNearby(t *testing.T) {
 		t.Fatalf("%d problems, want 1", problems)
 	}
 }
+
+func TestSignedInResidentSeesTheirReports(t *testing.T) {
+	s := demoServer(t)
+	ctx := context.Background()
+	id, err := s.Store.CreateUser(ctx, db.NewUser{Email: "sam@example.org", Role: portal.RoleResident, DisplayName: "Sam Resident"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(t)
+	c.SignIn(id)
+	// Signed-in residents find their details filled in.
+	c.Get("/report/safety")
+	for _, step := range reportAnswers()[:8] {
+		c.PostForm(step.path, step.values).Status(t, 303)
+	}
+	c.Get("/report/about-you").Status(t, 200).Contains(t, `value="sam@example.org"`, `value="Sam Resident"`)
+	c.PostForm("/report/about-you", reportAnswers()[8].values).Status(t, 303)
+	submit(t, c, c.Get("/report/check")).Status(t, 303)
+	ref := refRE.FindString(c.Get("/report/sent").Body)
+	c.Get("/account").Status(t, 200).Contains(t, "Reports of anti-social behaviour", ref, "Noise", `href="/track/`+ref+`"`)
+	// Their own report opens without the reference-and-email check.
+	c.Get("/track/"+ref).Status(t, 200).Contains(t, "Your report: Noise")
+	data := c.Get("/account/data.json").Status(t, 200)
+	if !strings.Contains(data.Body, ref) {
+		t.Fatal("data download lacks the report")
+	}
+	// Another resident cannot open it.
+	other, _ := s.Store.CreateUser(ctx, db.NewUser{Email: "other@example.org", Role: portal.RoleResident})
+	oc := s.Client(t)
+	oc.SignIn(other)
+	oc.Get("/track/"+ref).Status(t, 404)
+}

@@ -173,7 +173,7 @@ func (h *Handler) checkSetupCode(r *http.Request, u *portal.User) (string, int64
 	if fe := in.Validate(); fe.Any() {
 		return secret, 0, fe, nil
 	}
-	if err := h.allow(r, mfaLimit, strconv.FormatInt(u.ID, 10)); err != nil {
+	if err := h.allow(r, h.cfg.Limits.MFA, strconv.FormatInt(u.ID, 10)); err != nil {
 		return "", 0, nil, err
 	}
 	step, ok := portal.MatchTOTP(secret, in.Code, time.Now())
@@ -243,7 +243,7 @@ func (h *Handler) checkMFA(w http.ResponseWriter, r *http.Request) error {
 	fe := in.Validate()
 	method := "totp"
 	if !fe.Any() {
-		if err := h.allow(r, mfaLimit, strconv.FormatInt(u.ID, 10)); err != nil {
+		if err := h.allow(r, h.cfg.Limits.MFA, strconv.FormatInt(u.ID, 10)); err != nil {
 			return err
 		}
 		var ok bool
@@ -305,7 +305,7 @@ func (h *Handler) finishMFA(w http.ResponseWriter, r *http.Request, u *portal.Us
 
 // mfaSucceeded clears the MFA throttle and completes the sign-in.
 func (h *Handler) mfaSucceeded(w http.ResponseWriter, r *http.Request, u *portal.User, method string) error {
-	if err := h.store.ResetLimit(r.Context(), mfaLimit, strconv.FormatInt(u.ID, 10)); err != nil {
+	if err := h.store.ResetLimit(r.Context(), h.cfg.Limits.MFA, strconv.FormatInt(u.ID, 10)); err != nil {
 		return err
 	}
 	return h.completeSignIn(w, r, u, method)

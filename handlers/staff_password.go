@@ -6,17 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/beacon-portal/beacon/db"
 	"github.com/beacon-portal/beacon/portal"
-)
-
-// Throttles on asking for a reset link: per typed address (any address, so
-// nothing is revealed) and per client.
-var (
-	resetEmailLimit = portal.Limit{Name: "reset-email", Max: 3, Window: time.Hour}
-	resetIPLimit    = portal.Limit{Name: "reset-ip", Max: 20, Window: time.Hour}
 )
 
 // passwordSetPath is where a new member of staff sets their first password;
@@ -69,10 +61,10 @@ func (h *Handler) sendPasswordReset(w http.ResponseWriter, r *http.Request) erro
 		page.setErrors(fe, "email")
 		return h.render(w, r, http.StatusUnprocessableEntity, "staff_password_forgot", page)
 	}
-	if err := h.allow(r, resetIPLimit, clientAddr(r)); err != nil {
+	if err := h.allow(r, h.cfg.Limits.ResetIP, clientAddr(r)); err != nil {
 		return err
 	}
-	if err := h.allow(r, resetEmailLimit, in.Email); err != nil {
+	if err := h.allow(r, h.cfg.Limits.ResetEmail, in.Email); err != nil {
 		return err
 	}
 	c, err := h.store.StaffCredentials(r.Context(), in.Email)

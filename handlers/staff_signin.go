@@ -5,20 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/beacon-portal/beacon/portal"
-)
-
-// The staff sign-in throttles. Attempts per account are counted under a key
-// made from the typed email address whether or not it has an account, so
-// the limit reveals nothing; attempts per client address count failures
-// only, so a police station behind one address is not locked out by its own
-// staff signing in at the start of a shift.
-var (
-	signInEmailLimit = portal.Limit{Name: "signin-email", Max: 10, Window: 15 * time.Minute}
-	signInIPLimit    = portal.Limit{Name: "signin-ip", Max: 50, Window: 15 * time.Minute}
-	mfaLimit         = portal.Limit{Name: "signin-mfa", Max: 10, Window: 15 * time.Minute}
 )
 
 // tooManySignIns is the one message for every sign-in throttle.
@@ -42,7 +30,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	page := &staffSignInPage{Page: Page{Title: "Sign in"}, Email: email}
 	page.setErrors(fe, "email", "password")
 	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(int(signInEmailLimit.Window.Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.Limits.SignInEmail.Window.Seconds())))
 	}
 	return h.render(w, r, status, "staff_signin", page)
 }
@@ -71,7 +59,7 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return h.signInFailed(w, r, in.Email, uid)
 	}
-	if err := h.store.ResetLimit(r.Context(), signInEmailLimit, in.Email); err != nil {
+	if err := h.store.ResetLimit(r.Context(), h.cfg.Limits.SignInEmail, in.Email); err != nil {
 		return err
 	}
 	return h.passwordAccepted(w, r, uid)
@@ -80,11 +68,11 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 // signInAllowed applies both throttles before any password is checked, so a
 // throttled attacker learns nothing even by guessing right.
 func (h *Handler) signInAllowed(r *http.Request, email string) (bool, error) {
-	wait, err := h.store.Limited(r.Context(), signInIPLimit, clientAddr(r))
+	wait, err := h.store.Limited(r.Context(), h.cfg.Limits.SignInIP, clientAddr(r))
 	if err != nil || wait > 0 {
 		return false, err
 	}
-	ok, _, err := h.store.Allow(r.Context(), signInEmailLimit, email)
+	ok, _, err := h.store.Allow(r.Context(), h.cfg.Limits.SignInEmail, email)
 	return ok, err
 }
 
@@ -109,7 +97,7 @@ func (h *Handler) checkStaffPassword(ctx context.Context, in portal.StaffSignIn)
 // signInFailed counts the failure against the client address, audits it
 // and answers exactly as for an unknown address.
 func (h *Handler) signInFailed(w http.ResponseWriter, r *http.Request, email string, uid int64) error {
-	if _, _, err := h.store.Allow(r.Context(), signInIPLimit, clientAddr(r)); err != nil {
+	if _, _, err := h.store.Allow(r.Context(), h.cfg.Limits.SignInIP, clientAddr(r)); err != nil {
 		return err
 	}
 	e := h.auditEntry(r, "staff.sign_in_failed", "user", "", nil)
