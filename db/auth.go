@@ -2,12 +2,7 @@ package db
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/beacon-portal/beacon/portal"
@@ -82,11 +77,7 @@ func (s *Store) CreateAuthToken(ctx context.Context, userID int64, purpose porta
 // CreateAuthToken makes a single-use token inside the transaction (so that
 // the account, its token and the email carrying it are written together).
 func (t *Tx) CreateAuthToken(ctx context.Context, userID int64, purpose portal.TokenPurpose, ttl time.Duration) (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("db: create auth token: %w", err)
-	}
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := portal.NewToken()
 	if _, err := t.tx.ExecContext(ctx, `
 		UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
 		userID, string(purpose)); err != nil {
@@ -95,7 +86,7 @@ func (t *Tx) CreateAuthToken(ctx context.Context, userID int64, purpose portal.T
 	_, err := t.tx.ExecContext(ctx, `
 		INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at)
 		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-		tokenHash(token), userID, string(purpose), ttl.Seconds())
+		portal.HashToken(token), userID, string(purpose), ttl.Seconds())
 	return token, wrap("create auth token", err)
 }
 
@@ -107,7 +98,7 @@ func (s *Store) AuthTokenUser(ctx context.Context, token string, purpose portal.
 	err := s.db.GetContext(ctx, &id, `
 		SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
 		 WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
-		   AND u.disabled_at IS NULL AND u.kind = 'staff'`, tokenHash(token), string(purpose))
+		   AND u.disabled_at IS NULL AND u.kind = 'staff'`, portal.HashToken(token), string(purpose))
 	if err != nil {
 		return portal.User{}, wrap("auth token", err)
 	}
@@ -123,13 +114,8 @@ func (t *Tx) UseAuthToken(ctx context.Context, token string, purpose portal.Toke
 		UPDATE auth_tokens t SET used_at = now() FROM users u
 		 WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
 		   AND u.id = t.user_id AND u.disabled_at IS NULL AND u.kind = 'staff'
-		RETURNING t.user_id`, tokenHash(token), string(purpose))
+		RETURNING t.user_id`, portal.HashToken(token), string(purpose))
 	return id, wrap("use auth token", err)
-}
-
-func tokenHash(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
 }
 
 // TOTPSecret returns the user's authenticator secret, or "" if none has
@@ -209,43 +195,6 @@ func (s *Store) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error
 	var n int
 	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`, userID)
 	return n, wrap("recovery codes left", err)
-}
-
-// Limited reports how long key must wait under limit l, without recording
-// a hit: 0 if it may go ahead. Sign-in uses it to refuse before checking a
-// password, and records a hit (Allow) only when the password was wrong.
-func (s *Store) Limited(ctx context.Context, l portal.Limit, key string) (time.Duration, error) {
-	if l.Unlimited() {
-		return 0, nil
-	}
-	var wait float64
-	err := s.db.GetContext(ctx, &wait, `
-		SELECT coalesce((
-		  SELECT extract(epoch FROM w.hits[cardinality(w.hits) - $2 + 1] + make_interval(secs => $3) - clock_timestamp())
-		    FROM (SELECT ARRAY(SELECT h FROM unnest(r.hits) AS h
-		                        WHERE h > clock_timestamp() - make_interval(secs => $3) ORDER BY h) AS hits
-		            FROM rate_limits r WHERE r.bucket = $1) w
-		   WHERE cardinality(w.hits) >= $2), 0)`, limitBucket(l, key), l.Max, l.Window.Seconds())
-	if err != nil {
-		return 0, wrap("rate limit check", err)
-	}
-	if wait <= 0 {
-		return 0, nil
-	}
-	return time.Duration(math.Ceil(wait)) * time.Second, nil
-}
-
-// ResetLimit forgets key's hits under limit l (after a successful sign-in,
-// earlier mistakes no longer count).
-func (s *Store) ResetLimit(ctx context.Context, l portal.Limit, key string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE bucket = $1`, limitBucket(l, key))
-	return wrap("reset rate limit", err)
-}
-
-// limitBucket names key's counter under l exactly as Allow does.
-func limitBucket(l portal.Limit, key string) string {
-	sum := sha256.Sum256([]byte(l.Name + "\x00" + key))
-	return l.Name + ":" + hex.EncodeToString(sum[:16])
 }
 
 // ResolveAreaCodes sorts area codes into LPA codes and neighbourhood codes

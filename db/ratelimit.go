@@ -19,8 +19,7 @@ func (s *Store) Allow(ctx context.Context, l portal.Limit, key string) (ok bool,
 	if l.Unlimited() {
 		return true, 0, nil
 	}
-	sum := sha256.Sum256([]byte(l.Name + "\x00" + key))
-	bucket := l.Name + ":" + hex.EncodeToString(sum[:16])
+	bucket := limitBucket(l, key)
 	var wait float64
 	err = s.db.GetContext(ctx, &wait, `SELECT rate_limit_hit($1, $2, make_interval(secs => $3))`,
 		bucket, l.Max, l.Window.Seconds())
@@ -45,4 +44,41 @@ func (s *Store) PruneExpired(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Limited reports how long key must wait under limit l, without recording
+// a hit: 0 if it may go ahead. Sign-in uses it to refuse before checking a
+// password, and records a hit (Allow) only when the password was wrong.
+func (s *Store) Limited(ctx context.Context, l portal.Limit, key string) (time.Duration, error) {
+	if l.Unlimited() {
+		return 0, nil
+	}
+	var wait float64
+	err := s.db.GetContext(ctx, &wait, `
+		SELECT coalesce((
+		  SELECT extract(epoch FROM w.hits[cardinality(w.hits) - $2 + 1] + make_interval(secs => $3) - clock_timestamp())
+		    FROM (SELECT ARRAY(SELECT h FROM unnest(r.hits) AS h
+		                        WHERE h > clock_timestamp() - make_interval(secs => $3) ORDER BY h) AS hits
+		            FROM rate_limits r WHERE r.bucket = $1) w
+		   WHERE cardinality(w.hits) >= $2), 0)`, limitBucket(l, key), l.Max, l.Window.Seconds())
+	if err != nil {
+		return 0, wrap("rate limit check", err)
+	}
+	if wait <= 0 {
+		return 0, nil
+	}
+	return time.Duration(math.Ceil(wait)) * time.Second, nil
+}
+
+// ResetLimit forgets key's hits under limit l (after a successful sign-in,
+// earlier mistakes no longer count).
+func (s *Store) ResetLimit(ctx context.Context, l portal.Limit, key string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE bucket = $1`, limitBucket(l, key))
+	return wrap("reset rate limit", err)
+}
+
+// limitBucket names key's counter under l exactly as Allow does.
+func limitBucket(l portal.Limit, key string) string {
+	sum := sha256.Sum256([]byte(l.Name + "\x00" + key))
+	return l.Name + ":" + hex.EncodeToString(sum[:16])
 }

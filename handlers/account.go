@@ -1,13 +1,9 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/beacon-portal/beacon/portal"
@@ -62,10 +58,10 @@ func (h *Handler) sendSignInLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	nonce, _ := sess.Values[sessSignInNonce].(string)
 	if nonce == "" {
-		nonce = acctToken()
+		nonce = portal.NewToken()
 		sess.Values[sessSignInNonce] = nonce
 	}
-	if err := h.emailSignInLink(r, in.Email, acctSHA256(nonce)); err != nil {
+	if err := h.emailSignInLink(r, in.Email, portal.HashToken(nonce)); err != nil {
 		return err
 	}
 	sess.Values[sessSignInEmail] = in.Email
@@ -83,21 +79,15 @@ func (h *Handler) emailSignInLink(r *http.Request, email string, browserHash []b
 		return err
 	}
 	if kind == "staff" {
-		signIn, err := h.acctAbsURL("staff.signin")
-		if err != nil {
-			return err
-		}
+		signIn := h.absURL("staff.signin")
 		m, err := h.mail.Render("account_staff_address", email, struct{ URL string }{signIn})
 		if err != nil {
 			return err
 		}
 		return h.store.Enqueue(r.Context(), m)
 	}
-	token := acctToken()
-	link, err := h.acctAbsURL("account.signin.link", "token", token)
-	if err != nil {
-		return err
-	}
+	token := portal.NewToken()
+	link := h.absURL("account.signin.link", "token", token)
 	m, err := h.mail.Render("account_sign_in", email, struct {
 		URL     string
 		Minutes int
@@ -105,7 +95,7 @@ func (h *Handler) emailSignInLink(r *http.Request, email string, browserHash []b
 	if err != nil {
 		return err
 	}
-	if err := h.store.CreateSignInLink(r.Context(), email, acctSHA256(token), browserHash, portal.SignInLinkLifetime); err != nil {
+	if err := h.store.CreateSignInLink(r.Context(), email, portal.HashToken(token), browserHash, portal.SignInLinkLifetime); err != nil {
 		return err
 	}
 	return h.store.Enqueue(r.Context(), m)
@@ -149,7 +139,7 @@ func (h *Handler) showSignInLink(w http.ResponseWriter, r *http.Request) error {
 // checkSignInLink renders the right page and returns false when the link
 // cannot be used from this browser.
 func (h *Handler) checkSignInLink(w http.ResponseWriter, r *http.Request, token string) (bool, error) {
-	link, err := h.store.SignInLink(r.Context(), acctSHA256(token))
+	link, err := h.store.SignInLink(r.Context(), portal.HashToken(token))
 	switch {
 	case errors.Is(err, portal.ErrNotFound) || err == nil && !link.Live:
 		return false, h.render(w, r, http.StatusGone, "account_link_invalid", &basicPage{Page{Title: "This link has expired or has already been used"}})
@@ -160,7 +150,7 @@ func (h *Handler) checkSignInLink(w http.ResponseWriter, r *http.Request, token 
 	if err != nil {
 		return false, err
 	}
-	if nonce == "" || subtle.ConstantTimeCompare(acctSHA256(nonce), link.BrowserHash) != 1 {
+	if nonce == "" || subtle.ConstantTimeCompare(portal.HashToken(nonce), link.BrowserHash) != 1 {
 		return false, h.render(w, r, http.StatusForbidden, "account_wrong_browser", &basicPage{Page{Title: "Open the link on the device where you asked for it"}})
 	}
 	return true, nil
@@ -187,7 +177,7 @@ func (h *Handler) useSignInLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := h.store.UseSignInLink(r.Context(), acctSHA256(token), acctSHA256(nonce))
+	id, err := h.store.UseSignInLink(r.Context(), portal.HashToken(token), portal.HashToken(nonce))
 	if errors.Is(err, portal.ErrNotFound) || errors.Is(err, portal.ErrForbidden) {
 		// Spent by a concurrent request, or an address that is not a
 		// resident's: the same page as any dead link.
@@ -252,44 +242,7 @@ func (h *Handler) requireResident(fn handlerFunc) http.Handler {
 
 // acctRedirect answers 303 See Other to a named route.
 func (h *Handler) acctRedirect(w http.ResponseWriter, r *http.Request, name string, pairs ...string) error {
-	u, err := h.acctURL(name, pairs...)
-	if err != nil {
-		return err
-	}
+	u := h.routeURL(name, pairs...)
 	http.Redirect(w, r, u, http.StatusSeeOther)
 	return nil
-}
-
-// acctURL builds the path of a named route.
-func (h *Handler) acctURL(name string, pairs ...string) (string, error) {
-	route := h.router.Get(name)
-	if route == nil {
-		return "", errors.New("handlers: no route named " + name)
-	}
-	u, err := route.URL(pairs...)
-	if err != nil {
-		return "", err
-	}
-	return u.String(), nil
-}
-
-// acctAbsURL is a named route's full URL, for emails.
-func (h *Handler) acctAbsURL(name string, pairs ...string) (string, error) {
-	p, err := h.acctURL(name, pairs...)
-	if err != nil {
-		return "", err
-	}
-	return h.cfg.BaseURL.ResolveReference(&url.URL{Path: p}).String(), nil
-}
-
-// acctToken is 256 random bits in unpadded base64url (43 characters).
-func acctToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func acctSHA256(s string) []byte {
-	sum := sha256.Sum256([]byte(s))
-	return sum[:]
 }

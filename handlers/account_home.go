@@ -54,7 +54,7 @@ func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acc.CreatedAt = acc.CreatedAt.In(acctLondon)
+	acc.CreatedAt = acc.CreatedAt.In(london)
 	page := &accountPage{Page: Page{Title: "Your account"}, Account: acc}
 	for _, src := range h.submissionSources() {
 		subs, err := src.List(r.Context(), u.ID)
@@ -68,9 +68,7 @@ func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) error {
 		for _, s := range subs {
 			item := accountItem{Submission: s}
 			if src.Route != "" {
-				if item.Href, err = h.acctURL(src.Route, "ref", s.Reference); err != nil {
-					return err
-				}
+				item.Href = h.routeURL(src.Route, "ref", s.Reference)
 			}
 			sec.Items = append(sec.Items, item)
 		}

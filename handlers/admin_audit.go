@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/beacon-portal/beacon/db"
 	"github.com/beacon-portal/beacon/portal"
@@ -14,16 +13,6 @@ import (
 
 // auditPageSize is how many audit rows one page shows.
 const auditPageSize = 50
-
-// acctLondon is the force's time zone: dates typed into the audit filter
-// and times shown in it are UK times.
-var acctLondon = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
 
 // adminAuditPage is the audit log viewer.
 type adminAuditPage struct {
@@ -72,7 +61,7 @@ func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) error {
 	q := auditQueryFrom(v)
 	page := &adminAuditPage{Page: Page{Title: "Audit log", Staff: true}, Query: q}
 	page.Filtered = q != (portal.AuditQuery{})
-	rng, fe := q.Validate(acctLondon)
+	rng, fe := q.Validate(london)
 	if fe.Any() {
 		page.setErrors(fe, "actor", "action", "target", "from", "to")
 		page.fillDates()
@@ -110,7 +99,7 @@ func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) error {
 		page.NewestHref = "?" + v.Encode()
 	}
 	for i := range entries {
-		entries[i].At = entries[i].At.In(acctLondon)
+		entries[i].At = entries[i].At.In(london)
 	}
 	page.Entries = entries
 	return h.renderAuditLog(w, r, page)
@@ -123,10 +112,7 @@ func (h *Handler) renderAuditLog(w http.ResponseWriter, r *http.Request, page *a
 		return err
 	}
 	page.fillDates()
-	base, err := h.acctURL("admin.audit")
-	if err != nil {
-		return err
-	}
+	base := h.routeURL("admin.audit")
 	if page.OlderHref != "" {
 		page.OlderHref = base + page.OlderHref
 	}

@@ -196,7 +196,7 @@ func (h *Handler) adminMemberPage(r *http.Request, m portal.StaffMember, in port
 	if err != nil {
 		return nil, err
 	}
-	m.CreatedAt, m.LastSignInAt = m.CreatedAt.In(acctLondon), m.LastSignInAt.In(acctLondon)
+	m.CreatedAt, m.LastSignInAt = m.CreatedAt.In(london), m.LastSignInAt.In(london)
 	page.Member, page.Self = &m, m.ID == currentUser(r).ID
 	return page, nil
 }

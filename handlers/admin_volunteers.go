@@ -81,9 +81,5 @@ func (h *Handler) decideVolunteer(w http.ResponseWriter, r *http.Request, to por
 
 // accountLink is the resident's account page, for emails.
 func (h *Handler) accountLink() string {
-	u, err := h.acctAbsURL("account.home")
-	if err != nil {
-		return h.cfg.BaseURL.String()
-	}
-	return u
+	return h.absURL("account.home")
 }

@@ -3,9 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/gob"
 	"errors"
 	"net/http"
@@ -83,7 +81,7 @@ func (s *sessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
 		return sess, nil
 	}
-	data, err := s.store.SessionData(r.Context(), hashID(id))
+	data, err := s.store.SessionData(r.Context(), portal.HashToken(id))
 	if errors.Is(err, portal.ErrNotFound) {
 		return sess, nil
 	}
@@ -103,7 +101,7 @@ func (s *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	ctx := context.WithoutCancel(r.Context())
 	if sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
-			if err := s.store.DeleteSession(ctx, hashID(sess.ID)); err != nil {
+			if err := s.store.DeleteSession(ctx, portal.HashToken(sess.ID)); err != nil {
 				return err
 			}
 		}
@@ -111,7 +109,7 @@ func (s *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		return nil
 	}
 	if sess.ID == "" {
-		sess.ID = newSessionID()
+		sess.ID = portal.NewToken()
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(sess.Values); err != nil {
@@ -119,7 +117,7 @@ func (s *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	}
 	expires := time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)
 	uid, _ := sess.Values[sessUserID].(int64)
-	if err := s.store.SaveSession(ctx, hashID(sess.ID), buf.Bytes(), uid, expires); err != nil {
+	if err := s.store.SaveSession(ctx, portal.HashToken(sess.ID), buf.Bytes(), uid, expires); err != nil {
 		return err
 	}
 	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
@@ -135,23 +133,12 @@ func (s *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 // before sign-in is worthless after it.
 func (s *sessionStore) Renew(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	if sess.ID != "" {
-		if err := s.store.DeleteSession(context.WithoutCancel(r.Context()), hashID(sess.ID)); err != nil {
+		if err := s.store.DeleteSession(context.WithoutCancel(r.Context()), portal.HashToken(sess.ID)); err != nil {
 			return err
 		}
 	}
 	sess.ID = ""
 	return s.Save(r, w, sess)
-}
-
-func newSessionID() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hashID(id string) []byte {
-	sum := sha256.Sum256([]byte(id))
-	return sum[:]
 }
 
 // session returns the request's session (empty if it cannot be loaded).
