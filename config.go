@@ -16,6 +16,7 @@ import (
 
 	"github.com/beacon-portal/beacon/handlers"
 	"github.com/beacon-portal/beacon/mail"
+	"github.com/beacon-portal/beacon/portal"
 )
 
 // Config is Beacon's whole configuration, read once from the environment and
@@ -33,11 +34,17 @@ type Config struct {
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 	ShutdownDrain   time.Duration
+	// CourseOfferHold is how long a course place offered from a waiting
+	// list is held (COURSE_OFFER_HOLD, default 48h).
+	CourseOfferHold time.Duration
 	DBMaxConns      int
 	DataDir         string
 	// Limits are the rate limits; RATE_LIMIT_* variables override the
 	// defaults (0 = unlimited, e.g. for load tests on a scratch database).
 	Limits handlers.Limits
+	// Targets are the triage target times in working days per risk;
+	// TARGET_DAYS="high=1,medium=2,low=5" changes them.
+	Targets portal.Targets
 }
 
 // configError names the variable at fault so start-up fails with one clear line.
@@ -58,6 +65,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DBMaxConns:      20,
 		DataDir:         ".data",
 		Limits:          handlers.DefaultLimits(),
+		Targets:         portal.DefaultTargets(),
 	}
 	var errs []error
 	str := func(name string, dst *string) {
@@ -89,8 +97,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		parseDuration("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), &c.RequestTimeout),
 		parseDuration("SHUTDOWN_TIMEOUT", getenv("SHUTDOWN_TIMEOUT"), &c.ShutdownTimeout),
 		parseDuration("SHUTDOWN_DRAIN", getenv("SHUTDOWN_DRAIN"), &c.ShutdownDrain),
+		parseDuration("COURSE_OFFER_HOLD", getenv("COURSE_OFFER_HOLD"), &c.CourseOfferHold),
 		parseInt("DB_MAX_CONNS", getenv("DB_MAX_CONNS"), &c.DBMaxConns),
 		parseLimits(getenv, &c.Limits),
+		parseTargets(getenv("TARGET_DAYS"), &c.Targets),
 	)
 	c.BaseURL, err = parseBaseURL(base, c.Addr)
 	errs = append(errs, err)
@@ -209,6 +219,17 @@ func parseInt(name, v string, dst *int) error {
 		return configError{name, "must be a whole number"}
 	}
 	*dst = n
+	return nil
+}
+
+// parseTargets reads TARGET_DAYS, e.g. "high=1,medium=2,low=5"; levels
+// left out keep their defaults.
+func parseTargets(v string, dst *portal.Targets) error {
+	t, err := portal.ParseTargets(v, *dst)
+	if err != nil {
+		return configError{"TARGET_DAYS", err.Error()}
+	}
+	*dst = t
 	return nil
 }
 

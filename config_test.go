@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beacon-portal/beacon/portal"
 )
 
 const (
@@ -239,6 +241,24 @@ func TestDevSessionKey(t *testing.T) {
 	}
 	if bytes.Equal(first, other) {
 		t.Error("two data directories got the same key: keys are not random")
+	}
+}
+
+func TestTargetDaysVariable(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://x@localhost/beacon", "DEV": "1"}
+	c, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil || c.Targets != (portal.Targets{High: 1, Medium: 2, Low: 5}) {
+		t.Fatalf("default targets %+v %v", c.Targets, err)
+	}
+	env["TARGET_DAYS"] = "high=2, low=10"
+	if c, err = loadConfig(func(k string) string { return env[k] }); err != nil || c.Targets != (portal.Targets{High: 2, Medium: 2, Low: 10}) {
+		t.Fatalf("targets %+v %v", c.Targets, err)
+	}
+	for _, bad := range []string{"urgent=1", "high=0", "high", "low=x"} {
+		env["TARGET_DAYS"] = bad
+		if _, err := loadConfig(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "TARGET_DAYS") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
 	}
 }
 

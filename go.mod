@@ -14,6 +14,8 @@ require (
 	github.com/lib/pq v1.12.3
 )
 
+require github.com/arran4/golang-ical v0.3.4 // tests: parse the courses' iCalendar files
+
 require (
 	github.com/BurntSushi/toml v1.4.1-0.20240526193622-a339e1f7089c // indirect
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect

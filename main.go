@@ -131,7 +131,25 @@ func demo(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if err := loadDemoGeography(ctx, store, stdout); err != nil {
 		return err
 	}
-	return loadDemoStaff(ctx, store, stdout)
+	if err := loadDemoTemplates(ctx, store, stdout); err != nil {
+		return err
+	}
+	if err := loadDemoPolicies(ctx, store, stdout); err != nil {
+		return err
+	}
+	if err := loadDemoStaff(ctx, store, stdout); err != nil {
+		return err
+	}
+	if err := loadDemoReports(ctx, store, stdout); err != nil {
+		return err
+	}
+	if err := loadDemoCommunity(ctx, store, stdout); err != nil { // priorities, team messages, a Neighbourhood Watch
+		return err
+	}
+	if err := loadDemoCourses(ctx, store, stdout); err != nil { // courses, sessions and a few bookings
+		return err
+	}
+	return loadDemoCases(ctx, store, stdout) // last: cases link the demo reports
 }
 
 // serve runs the portal until ctx is cancelled (SIGINT or SIGTERM), then
@@ -152,7 +170,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hcfg := handlers.Config{
 		BaseURL: cfg.BaseURL, SessionKeys: cfg.SessionKeys, Dev: cfg.Dev,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
-		Limits: cfg.Limits,
+		Limits: cfg.Limits, Targets: cfg.Targets, CourseOfferHold: cfg.CourseOfferHold,
 	}
 	if cfg.Dev {
 		if _, err := os.Stat("templates/layouts"); err == nil {
@@ -168,6 +186,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s (ADDR): %w", cfg.Addr, err)
 	}
 	go prune(ctx, store, log)
+	// Course offers, reminders and follow-ups: safe on every replica.
+	go h.RunCourseJobs(ctx, time.Minute)
+	go h.RunAlerts(ctx, time.Minute) // email alerts: immediate and weekly digests, safe on every replica
 	// The outbox sender runs beside the server and stops with it, finishing
 	// (within a few seconds) the batch it is sending.
 	transport, err := mail.NewTransport(cfg.SMTPURL)

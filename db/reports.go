@@ -43,6 +43,15 @@ type NewReport struct {
 	// Honeypot is set when the hidden field only robots fill in was filled:
 	// the report is accepted silently and flagged for staff.
 	Honeypot bool
+	// Risk and DueAt are the initial risk and target time, worked out by the
+	// caller from portal policy (empty Risk: low; zero DueAt: no target).
+	Risk  portal.Risk
+	DueAt time.Time
+	// OnBehalfBy is the volunteer or member of staff who made the report
+	// for the resident (Draft.OnBehalf says how, and with what consent);
+	// OnBehalfNote is the internal note that shows this to staff.
+	OnBehalfBy   int64
+	OnBehalfNote string
 	// AckFor builds the acknowledgement email once the reference is known
 	// (nil, or a nil result: none, as for anonymous reports). It is queued
 	// in the same transaction. Its text must not contain the report's content.
@@ -116,6 +125,9 @@ const createReportSQL = `
 	    SELECT (SELECT id FROM ins), content_type, data, created_at FROM photos
 	), submitted AS (
 	    INSERT INTO report_events (report_id, kind, body) SELECT id, 'submitted', '' FROM ins WHERE inserted
+	), behalf AS (
+	    INSERT INTO report_events (report_id, kind, public, body, actor_id)
+	    SELECT id, 'note', false, :behalf_note, NULLIF(:behalf_by, 0) FROM ins WHERE inserted AND :behalf_note <> ''
 	), ack AS (
 	    INSERT INTO outbox (recipient, subject, text_body, html_body)
 	    SELECT :ack_to, :ack_subject, :ack_text, :ack_html FROM ins WHERE inserted AND :ack_to <> ''
@@ -127,7 +139,9 @@ const insertReportSQL = `
 	       location, postcode, place, occurred_on, occurred_time, happened_before, how_often, since_when,
 	       description, people, vehicles, unsafe_at_home, health_affected, children_affected,
 	       stopped_doing_things, hate, hate_reasons, vulnerability, anonymous, reporter_name,
-	       reporter_email, reporter_phone, contact_preference, safe_to_leave_message, user_id, flagged)
+	       reporter_email, reporter_phone, contact_preference, safe_to_leave_message, user_id, flagged,
+	       risk, due_at, on_behalf_by, on_behalf_channel, on_behalf_relationship, on_behalf_consent_at,
+	       on_behalf_updates_to)
 	SELECT :reference, :key, coalesce((SELECT id FROM new_problem), CAST(:problem AS bigint)), c.id, n.id,
 	       CASE WHEN CAST(:lat AS float8) <> 0 OR CAST(:lon AS float8) <> 0
 	            THEN ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)
@@ -138,7 +152,10 @@ const insertReportSQL = `
 	       lower(:email), :phone, :contact, :safe_to_leave, NULLIF(:user, 0),
 	       :honeypot OR EXISTS (SELECT 1 FROM banned_emails b
 	                WHERE :email <> '' AND (b.pattern = lower(:email)
-		                     OR (left(b.pattern, 1) = '@' AND right(lower(:email), length(b.pattern)) = b.pattern)))
+		                     OR (left(b.pattern, 1) = '@' AND right(lower(:email), length(b.pattern)) = b.pattern))),
+	       coalesce(NULLIF(:risk, ''), 'low'), CAST(:due_at AS timestamptz),
+	       NULLIF(:behalf_by, 0), :behalf_channel, :behalf_relationship,
+	       CASE WHEN :behalf_channel <> '' AND :behalf_consent THEN now() END, :behalf_updates
 	  FROM categories c, neighbourhoods n
 	 WHERE c.code = :category AND c.active AND n.code = :neighbourhood
 	ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
@@ -165,7 +182,7 @@ func reportParams(nr NewReport, problemID int64) map[string]any {
 	if hate == "" {
 		hate = "no"
 	}
-	return map[string]any{
+	params := map[string]any{
 		"reference": portal.NewReference(), "key": d.Key, "problem": problemID,
 		"category": d.CategoryCode, "neighbourhood": d.NeighbourhoodCode,
 		"lat": d.Latitude, "lon": d.Longitude, "postcode": d.Postcode, "place": d.Place,
@@ -177,6 +194,26 @@ func reportParams(nr NewReport, problemID int64) map[string]any {
 		"name": pick(d.Name), "email": pick(d.Email), "phone": pick(d.Phone),
 		"contact": pick(d.ContactPreference), "safe_to_leave": named && d.SafeToLeave == "yes",
 		"user": nr.UserID, "honeypot": nr.Honeypot,
+		"risk": string(nr.Risk), "due_at": sql.NullTime{Time: nr.DueAt, Valid: !nr.DueAt.IsZero()},
+	}
+	onBehalfParams(nr, params)
+	return params
+}
+
+// onBehalfParams adds a report made for someone else: who made it and how,
+// and where emails go (the submitter's address when the resident asked).
+func onBehalfParams(nr NewReport, params map[string]any) {
+	ob := nr.Draft.OnBehalf
+	params["behalf_by"], params["behalf_channel"], params["behalf_relationship"] = int64(0), "", ""
+	params["behalf_consent"], params["behalf_updates"], params["behalf_note"] = false, "", ""
+	if nr.OnBehalfBy == 0 || !nr.Draft.IsOnBehalf() {
+		return
+	}
+	params["behalf_by"], params["behalf_channel"] = nr.OnBehalfBy, string(ob.Channel)
+	params["behalf_relationship"], params["behalf_consent"] = ob.Relationship, ob.Consent
+	params["behalf_updates"], params["behalf_note"] = ob.UpdatesTo, nr.OnBehalfNote
+	if ob.UpdatesTo == "submitter" {
+		params["email"], params["contact"] = ob.SubmitterEmail, "email"
 	}
 }
 

@@ -27,11 +27,17 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	RequestTimeout time.Duration
 	Limits         Limits
+	// Targets are the triage target times per risk in working days (zero:
+	// portal.DefaultTargets).
+	Targets portal.Targets
 	// TemplatesDir, when set (development), makes templates load from disk
 	// on every render so edits show without a restart.
 	TemplatesDir string
 	// Now, when set, replaces the clock (tests move time without sleeping).
 	Now func() time.Time
+	// CourseOfferHold is how long a place offered from a course's waiting
+	// list is held (zero: portal.DefaultOfferHold).
+	CourseOfferHold time.Duration
 	// OnRender, when set, is told the name of each template rendered; tests
 	// use it to prove that every template is rendered at least once.
 	OnRender func(name string)
@@ -49,6 +55,8 @@ type Limits struct {
 	// Open311 caps Open311 API requests made without an API key, per
 	// client address (requests with a key use the key's own limit).
 	Open311 portal.Limit
+	// API caps the public JSON APIs (such as the case review check) per client.
+	API portal.Limit
 	// PostcodeLookups caps "find your neighbourhood" look-ups per client.
 	PostcodeLookups portal.Limit
 	// SignInEmail caps staff sign-in attempts per typed email address,
@@ -63,12 +71,14 @@ type Limits struct {
 	// SignInLinkEmail and SignInLinkIP cap residents' sign-in link requests.
 	SignInLinkEmail portal.Limit
 	SignInLinkIP    portal.Limit
+	// CourseBookings caps course bookings per client address.
+	CourseBookings portal.Limit
 }
 
 // all lists every limit, for changing one by name.
 func (l *Limits) all() []*portal.Limit {
-	return []*portal.Limit{&l.Forms, &l.Reports, &l.Lookups, &l.Open311, &l.PostcodeLookups,
-		&l.SignInEmail, &l.SignInIP, &l.MFA, &l.ResetEmail, &l.ResetIP, &l.SignInLinkEmail, &l.SignInLinkIP}
+	return []*portal.Limit{&l.Forms, &l.Reports, &l.Lookups, &l.Open311, &l.API, &l.PostcodeLookups,
+		&l.SignInEmail, &l.SignInIP, &l.MFA, &l.ResetEmail, &l.ResetIP, &l.SignInLinkEmail, &l.SignInLinkIP, &l.CourseBookings}
 }
 
 // Set changes the limit called name (its Name, e.g. "reports"); max 0
@@ -95,6 +105,7 @@ func DefaultLimits() Limits {
 		Lookups: portal.Limit{Name: "lookups", Max: 30, Window: time.Hour},
 		Open311: portal.Limit{Name: "open311", Max: 60, Window: time.Minute},
 
+		API:             portal.Limit{Name: "api", Max: 60, Window: time.Minute},
 		PostcodeLookups: portal.Limit{Name: "postcode-lookup", Max: 60, Window: time.Minute},
 		SignInEmail:     portal.Limit{Name: "signin-email", Max: 10, Window: 15 * time.Minute},
 		SignInIP:        portal.Limit{Name: "signin-ip", Max: 50, Window: 15 * time.Minute},
@@ -103,6 +114,7 @@ func DefaultLimits() Limits {
 		ResetIP:         portal.Limit{Name: "reset-ip", Max: 20, Window: time.Hour},
 		SignInLinkEmail: portal.Limit{Name: "signin-link-email", Max: 5, Window: time.Hour},
 		SignInLinkIP:    portal.Limit{Name: "signin-link-ip", Max: 30, Window: time.Hour},
+		CourseBookings:  portal.Limit{Name: "course-bookings", Max: 20, Window: time.Hour},
 	}
 }
 
@@ -124,6 +136,9 @@ type Handler struct {
 func New(cfg Config, store *db.Store, log *slog.Logger) (*Handler, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 5 * time.Second
+	}
+	if cfg.Targets.IsZero() {
+		cfg.Targets = portal.DefaultTargets()
 	}
 	if len(cfg.SessionKeys) == 0 {
 		return nil, fmt.Errorf("handlers: at least one session key is required")

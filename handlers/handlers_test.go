@@ -85,8 +85,8 @@ func TestPublicPages(t *testing.T) {
 		{"/feedback", 200, "Give feedback on this service"},
 		{"/report", 200, "Start now"},
 		{"/have-your-say", 200, "coming soon"},
-		{"/courses", 200, "coming soon"},
-		{"/case-review", 200, "coming soon"},
+		{"/courses", 200, "Free courses on defusing conflict"},
+		{"/case-review", 200, "ASB case review"},
 		{"/staff/sign-in", 200, "Sign in"},
 		{"/no-such-page", 404, "Page not found"},
 	}

@@ -20,14 +20,6 @@ type findNeighbourhoodPage struct {
 	Postcode string
 }
 
-// neighbourhoodPage shows one neighbourhood and how to reach its team;
-// Postcode is set when it was found from one.
-type neighbourhoodPage struct {
-	Page
-	Neighbourhood portal.Neighbourhood
-	Postcode      string
-}
-
 // outsideAreaPage says a postcode is policed by another force.
 type outsideAreaPage struct {
 	Page
@@ -77,8 +69,7 @@ func (h *Handler) findNeighbourhood(w http.ResponseWriter, r *http.Request) erro
 	case err != nil:
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "neighbourhoods_show", &neighbourhoodPage{
-		Page: Page{Title: "Your neighbourhood policing team"}, Neighbourhood: n, Postcode: display})
+	return h.renderNeighbourhood(w, r, n, display, "Your neighbourhood policing team")
 }
 
 // showNeighbourhood shows one neighbourhood's team, from the list.
@@ -87,8 +78,7 @@ func (h *Handler) showNeighbourhood(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "neighbourhoods_show", &neighbourhoodPage{
-		Page: Page{Title: n.Name + " neighbourhood policing team"}, Neighbourhood: n})
+	return h.renderNeighbourhood(w, r, n, "", n.Name+" neighbourhood policing team")
 }
 
 // listNeighbourhoods lets people without a postcode browse by area.

@@ -17,9 +17,9 @@ var journeys = []journey{
 	{"consultations.list", "/have-your-say", "Have your say",
 		"Answer neighbourhood consultations, help set your area's policing priorities and see what was done.", false},
 	{"courses.list", "/courses", "Book a free course on defusing conflict",
-		"Learn how to calm a situation safely before the police are needed.", false},
+		"Learn how to calm a situation safely before the police are needed.", true},
 	{"casereview.start", "/case-review", "Check if you can ask for an ASB case review",
-		"If anti-social behaviour keeps happening, you may have the right to ask for a review of how it was dealt with.", false},
+		"If anti-social behaviour keeps happening, you may have the right to ask for a review of how it was dealt with.", true},
 }
 
 type homePage struct {

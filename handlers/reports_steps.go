@@ -218,6 +218,12 @@ func (h *Handler) saveImpact(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) showAboutYou(w http.ResponseWriter, r *http.Request) error {
+	if d, err := h.draft(r); err != nil || d.IsOnBehalf() { // the resident's details are on the on-behalf step
+		if err != nil {
+			return err
+		}
+		return h.acctRedirect(w, r, "reports.on-behalf")
+	}
 	return h.showStep(w, r, "about-you", "About you", "safety", "category", "where", "when", "details", "people", "impact", "photos")
 }
 

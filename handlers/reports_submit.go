@@ -58,7 +58,7 @@ func (h *Handler) savePhotos(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if r.PostForm.Get("action") != "upload" {
-		return h.next(w, r, d, "photos", "reports.about-you")
+		return h.next(w, r, d, "photos", afterPhotos(r))
 	}
 	file, _, err := r.FormFile("photo")
 	if err != nil {
@@ -185,9 +185,16 @@ func (h *Handler) submitReport(w http.ResponseWriter, r *http.Request) error {
 	if u := currentUser(r); u != nil && !u.IsStaff() {
 		nr.UserID = u.ID
 	}
+	h.applyOnBehalf(r, d, &nr) // a report made for someone else: on_behalf.go
+	if err := h.setInitialRisk(r.Context(), &nr); err != nil {
+		return err
+	}
 	got, err := h.store.CreateReport(r.Context(), nr)
 	if err != nil {
 		return err
+	}
+	if nr.UserID != 0 || (d.Anonymous != "yes" && d.Email != "") {
+		h.offerCaseReview(r, got.ID) // best effort, after the report is safely stored
 	}
 	return h.confirmed(w, r, got.Reference)
 }

@@ -19,6 +19,8 @@ type trackPage struct {
 	Report      portal.TrackedReport
 	Information string
 	Max         int
+	// CaseReview is the notice that the reporter may apply for an ASB case review.
+	CaseReview caseReviewNotice
 }
 
 func (h *Handler) showTrackForm(w http.ResponseWriter, r *http.Request) error {
@@ -97,8 +99,12 @@ func (h *Handler) showTrackedReport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	notice, err := h.reportCaseReviewNotice(r, t.ID)
+	if err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "reports_tracked", &trackPage{Page: Page{Title: "Your report " + t.Reference},
-		Report: t, Max: portal.MaxInformation})
+		Report: t, Max: portal.MaxInformation, CaseReview: notice})
 }
 
 func (h *Handler) addInformation(w http.ResponseWriter, r *http.Request) error {

@@ -140,6 +140,10 @@ func (h *Handler) routes() *mux.Router {
 	r.Handle("/account/volunteer", h.requireResident(h.createVolunteerRequest)).Methods(http.MethodPost).Name("account.volunteer.create")
 
 	// Force administrators: staff accounts, volunteer checks, the audit log.
+	r.Handle("/admin", h.forceAdmin(func(w http.ResponseWriter, r *http.Request) error {
+		http.Redirect(w, r, h.routeURL("admin.staff"), http.StatusSeeOther)
+		return nil
+	})).Methods(http.MethodGet, http.MethodHead).Name("admin.home")
 	r.Handle("/admin/staff", h.forceAdmin(h.listStaff)).Methods(http.MethodGet, http.MethodHead).Name("admin.staff")
 	r.Handle("/admin/staff/invite", h.forceAdmin(h.showInviteForm)).Methods(http.MethodGet, http.MethodHead).Name("admin.staff.invite")
 	r.Handle("/admin/staff/invite", h.forceAdmin(h.inviteStaff)).Methods(http.MethodPost).Name("admin.staff.invite.create")
@@ -163,6 +167,260 @@ func (h *Handler) routes() *mux.Router {
 	r.Handle(o311+"requests"+format, h.api(h.listServiceRequests)).Methods(get...).Name("open311.requests")
 	r.Handle(o311+"requests"+format, h.api(h.createServiceRequest)).Methods(post...).Name("open311.requests.create")
 	r.Handle(o311+"requests/{id:[A-Za-z0-9-]{1,20}}"+format, h.api(h.showServiceRequest)).Methods(get...).Name("open311.request")
+
+	// The ASB Case Review check for partner websites: JSON, no sign-in.
+	r.Handle("/api/v1/case-review/check", http.HandlerFunc(h.checkCaseReview)).Methods(post...).Name("api.casereview.check")
+
+	// @casereview routes (checker, applications, coordinators, statistics, policies)
+	// Case review: coordinators. The queue of applications in the areas a
+	// coordinator's scope overlaps (force administrators: all), an
+	// application's page, one form per step (GET shows it, POST records
+	// it), and each area's policy; the public statutory statistics with
+	// their CSV; bank holidays for working-day timescales (force admins).
+	const crStaff = "/staff/case-reviews/{ref:CR-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}}"
+	coordinator := h.caseReviewCoordinator
+	r.Handle("/staff/case-reviews", coordinator(h.listCaseReviews)).Methods(get...).Name("staff.casereview.queue")
+	r.Handle(crStaff, coordinator(h.showCaseReviewApplication)).Methods(get...).Name("staff.casereview.application")
+	r.Handle(crStaff+"/acknowledge", coordinator(h.acknowledgeCRApplication)).Methods(post...).Name("staff.casereview.acknowledge")
+	for _, s := range []struct {
+		path, name  string
+		show, apply handlerFunc
+	}{
+		{"/decision", "decision", h.showCRDecisionForm, h.saveCRDecision},
+		{"/meeting", "meeting", h.showCRMeetingForm, h.saveCRMeeting},
+		{"/outcome", "outcome", h.showCROutcomeForm, h.saveCROutcome},
+		{"/appeal", "appeal", h.showCRAppealForm, h.saveCRAppeal},
+		{"/close", "close", h.showCRCloseForm, h.saveCRClose},
+	} {
+		r.Handle(crStaff+s.path, coordinator(s.show)).Methods(get...).Name("staff.casereview." + s.name)
+		r.Handle(crStaff+s.path, coordinator(s.apply)).Methods(post...).Name("staff.casereview." + s.name + ".save")
+	}
+	const crPolicy = "/staff/case-reviews/policies/{area:[A-Za-z0-9][A-Za-z0-9_-]{0,63}}"
+	r.Handle(crPolicy, coordinator(h.showCaseReviewPolicy)).Methods(get...).Name("staff.casereview.policy")
+	r.Handle(crPolicy, coordinator(h.saveCaseReviewPolicy)).Methods(post...).Name("staff.casereview.policy.save")
+	const crStats = "/case-review/areas/{area:[A-Za-z0-9][A-Za-z0-9_-]{0,63}}/statistics"
+	r.Handle(crStats, h.wrap(h.showCaseReviewStatistics)).Methods(get...).Name("casereview.statistics")
+	r.Handle(crStats+".csv", h.wrap(h.downloadCaseReviewStatistics)).Methods(get...).Name("casereview.statistics.csv")
+	r.Handle("/admin/bank-holidays", h.forceAdmin(h.listBankHolidays)).Methods(get...).Name("admin.holidays")
+	r.Handle("/admin/bank-holidays", h.forceAdmin(h.addBankHoliday)).Methods(post...).Name("admin.holidays.add")
+	r.Handle("/admin/bank-holidays/{day:[0-9]{4}-[0-9]{2}-[0-9]{2}}/remove", h.forceAdmin(h.removeBankHoliday)).Methods(post...).Name("admin.holidays.remove")
+
+	// Case review: residents. What it is, each area's published procedure,
+	// the checker (one question per page, answers in the session; signed-in
+	// residents start from their own reports), applying, and following an
+	// application by reference and email.
+	const crArea = "/case-review/areas/{area:[A-Za-z0-9][A-Za-z0-9_-]{0,63}}"
+	const crIncident = "/case-review/check/incidents/{id:[0-9]{1,4}}"
+	const crIncidentStep = crIncident + "/{step:when|reported|problem|hate}"
+	const crApplyStep = "/case-review/apply/{step:who|victim|contact|summary}"
+	r.Handle("/case-review", h.wrap(h.showCaseReviewStart)).Methods(get...).Name("casereview.start")
+	r.Handle(crArea, h.wrap(h.showCaseReviewArea)).Methods(get...).Name("casereview.area")
+	r.Handle("/case-review/check", h.wrap(h.startChecker)).Methods(get...).Name("casereview.check")
+	r.Handle("/case-review/check/your-reports", h.wrap(h.showYourReports)).Methods(get...).Name("casereview.check.reports")
+	r.Handle("/case-review/check/your-reports", h.wrap(h.saveYourReports)).Methods(post...).Name("casereview.check.reports.save")
+	r.Handle("/case-review/check/postcode", h.wrap(h.showCRPostcode)).Methods(get...).Name("casereview.check.postcode")
+	r.Handle("/case-review/check/postcode", h.wrap(h.saveCRPostcode)).Methods(post...).Name("casereview.check.postcode.save")
+	r.Handle("/case-review/check/outside-our-area", h.wrap(h.showCROutside)).Methods(get...).Name("casereview.check.outside")
+	r.Handle("/case-review/check/no-policy", h.wrap(h.showCRNoPolicy)).Methods(get...).Name("casereview.check.nopolicy")
+	r.Handle("/case-review/check/incidents", h.wrap(h.showIncidents)).Methods(get...).Name("casereview.check.incidents")
+	r.Handle("/case-review/check/incidents", h.wrap(h.saveIncidents)).Methods(post...).Name("casereview.check.incidents.save")
+	r.Handle(crIncidentStep, h.wrap(h.showIncidentStep)).Methods(get...).Name("casereview.check.incident")
+	r.Handle(crIncidentStep, h.wrap(h.saveIncidentStep)).Methods(post...).Name("casereview.check.incident.save")
+	r.Handle(crIncident+"/remove", h.wrap(h.removeIncident)).Methods(post...).Name("casereview.check.incident.remove")
+	r.Handle("/case-review/check/result", h.wrap(h.showCRResult)).Methods(get...).Name("casereview.check.result")
+	r.Handle("/case-review/check/start-again", h.wrap(h.restartChecker)).Methods(post...).Name("casereview.check.restart")
+	r.Handle("/track/{ref}/case-review", h.wrap(h.checkFromReport)).Methods(post...).Name("casereview.check.fromreport")
+	r.Handle("/case-review/apply", h.wrap(h.startApplication)).Methods(get...).Name("casereview.apply")
+	r.Handle(crApplyStep, h.wrap(h.showApplyStep)).Methods(get...).Name("casereview.apply.step")
+	r.Handle(crApplyStep, h.wrap(h.saveApplyStep)).Methods(post...).Name("casereview.apply.step.save")
+	r.Handle("/case-review/apply/check", h.wrap(h.showApplyCheck)).Methods(get...).Name("casereview.apply.check")
+	r.Handle("/case-review/apply/check", h.wrap(h.submitApplication)).Methods(post...).Name("casereview.apply.submit")
+	r.Handle("/case-review/apply/sent", h.wrap(h.showApplicationSent)).Methods(get...).Name("casereview.apply.confirmation")
+	r.Handle("/case-review/applications", h.wrap(h.showApplicationTrackForm)).Methods(get...).Name("casereview.track")
+	r.Handle("/case-review/applications", h.wrap(h.findApplication)).Methods(post...).Name("casereview.track.find")
+	r.Handle("/case-review/applications/{ref:CR-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}}", h.wrap(h.showApplication)).Methods(get...).Name("casereview.application")
+
+	// @workspace-queue routes (staff home, triage queue, next item)
+	// The triage queue of the user's areas (a GET form of filters) and "Next
+	// item", which claims the most urgent unclaimed report and opens it. The
+	// staff home (staff.home) is registered with the staff sign-in routes.
+	r.Handle("/staff/queue", h.requireStaff(h.wrap(h.listQueue))).Methods(get...).Name("staff.queue")
+	r.Handle("/staff/queue/next", h.requireStaff(h.wrap(h.claimNext))).Methods(post...).Name("staff.queue.next")
+
+	// @workspace-report routes (a report as staff work it)
+	// A report as staff work it: the page, its photos, and one form per
+	// action (GET shows it, POST acts), each scoped to the user's areas.
+	const staffReport = "/staff/reports/{ref:ASB-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}}"
+	r.Handle(staffReport, h.requireStaff(h.wrap(h.showStaffReport))).Methods(get...).Name("staff.report")
+	r.Handle(staffReport+"/photos/{id:[0-9]{1,18}}", h.requireStaff(h.wrap(h.serveStaffReportPhoto))).Methods(get...).Name("staff.report.photo")
+	r.Handle(staffReport+"/notes", h.requireStaff(h.wrap(h.addReportNote))).Methods(post...).Name("staff.report.note")
+	for _, a := range []struct {
+		path, name  string
+		show, apply handlerFunc
+	}{
+		{"/risk", "risk", h.showRiskForm, h.saveRisk},
+		{"/assign", "assign", h.showAssignForm, h.saveAssign},
+		{"/category", "category", h.showRecategoriseForm, h.saveRecategorise},
+		{"/reply", "reply", h.showReplyForm, h.sendReply},
+		{"/more-information", "information", h.showInformationForm, h.sendInformationRequest},
+		{"/duplicate", "duplicate", h.showDuplicateForm, h.saveDuplicate},
+		{"/case", "case", h.showCaseLinkForm, h.saveCaseLink},
+		{"/close", "close", h.showCloseForm, h.saveClose},
+	} {
+		r.Handle(staffReport+a.path, h.requireStaff(h.wrap(a.show))).Methods(get...).Name("staff.report." + a.name)
+		r.Handle(staffReport+a.path, h.requireStaff(h.wrap(a.apply))).Methods(post...).Name("staff.report." + a.name + ".save")
+	}
+
+	// @workspace-cases routes (problem-solving cases, interventions, letters, reviews)
+	// Problem-solving cases (OSARA), scoped to the user's areas: the list with
+	// overdue reviews, starting a case (?report=REF starts it from a report),
+	// the case page, and one route per change. Supervisory reviews and letter
+	// templates are for sergeants and force administrators.
+	const casePath = "/staff/cases/{ref:CASE-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}}"
+	const ivPath = casePath + "/interventions/{id:[0-9]{1,18}}"
+	const letterKinds = "{kind:warning_letter|letter_of_expectation|community_protection_warning|community_protection_notice}"
+	staff, sergeant := h.caseStaff, h.caseSupervisor
+	r.Handle("/staff/cases", staff(h.listCases)).Methods(get...).Name("staff.cases")
+	r.Handle("/staff/cases/new", staff(h.showNewCase)).Methods(get...).Name("staff.case.new")
+	r.Handle("/staff/cases/new", staff(h.createCase)).Methods(post...).Name("staff.case.create")
+	r.Handle(casePath, staff(h.showCase)).Methods(get...).Name("staff.case")
+	r.Handle(casePath+"/{section:objective|analysis|response}", staff(h.showCaseSection)).Methods(get...).Name("staff.case.section")
+	r.Handle(casePath+"/{section:objective|analysis|response}", staff(h.saveCaseSection)).Methods(post...).Name("staff.case.section.save")
+	r.Handle(casePath+"/reports", staff(h.linkCaseReport)).Methods(post...).Name("staff.case.link")
+	r.Handle(casePath+"/reports/unlink", staff(h.unlinkCaseReport)).Methods(post...).Name("staff.case.unlink")
+	r.Handle(casePath+"/partner-information", staff(h.addCaseNote)).Methods(post...).Name("staff.case.note")
+	r.Handle(casePath+"/close", staff(h.showCloseCase)).Methods(get...).Name("staff.case.close")
+	r.Handle(casePath+"/close", staff(h.closeCase)).Methods(post...).Name("staff.case.close.save")
+	r.Handle(casePath+"/reopen", staff(h.reopenCase)).Methods(post...).Name("staff.case.reopen")
+	r.Handle(casePath+"/interventions/new", staff(h.showNewIntervention)).Methods(get...).Name("staff.case.intervention.new")
+	r.Handle(casePath+"/interventions/new", staff(h.createIntervention)).Methods(post...).Name("staff.case.intervention.create")
+	r.Handle(ivPath, staff(h.showIntervention)).Methods(get...).Name("staff.case.intervention")
+	r.Handle(ivPath, staff(h.updateIntervention)).Methods(post...).Name("staff.case.intervention.update")
+	r.Handle(ivPath+"/letter", staff(h.showLetter)).Methods(get...).Name("staff.case.letter")
+	r.Handle(ivPath+"/letter", staff(h.saveLetter)).Methods(post...).Name("staff.case.letter.save")
+	r.Handle(ivPath+"/letter/print", staff(h.showLetterPrint)).Methods(get...).Name("staff.case.letter.print")
+	r.Handle(casePath+"/review", sergeant(h.showCaseReview)).Methods(get...).Name("staff.case.review")
+	r.Handle(casePath+"/review", sergeant(h.saveCaseReview)).Methods(post...).Name("staff.case.review.save")
+	r.Handle("/staff/letter-templates", sergeant(h.listLetterTemplates)).Methods(get...).Name("staff.letters")
+	r.Handle("/staff/letter-templates/"+letterKinds, sergeant(h.showLetterTemplate)).Methods(get...).Name("staff.letter")
+	r.Handle("/staff/letter-templates/"+letterKinds, sergeant(h.saveLetterTemplate)).Methods(post...).Name("staff.letter.save")
+
+	// @workspace-insight routes (demand insight, exports, moderation queue)
+	// Demand insight for an area (?area=CODE): when, what and where reports
+	// come in; the CSV export of a filtered queue; the general moderation
+	// queue of public text.
+	r.Handle("/staff/insight", h.requireStaff(h.wrap(h.showInsight))).Methods(get...).Name("staff.insight")
+	r.Handle("/staff/insight/trend", h.requireStaff(h.wrap(h.showInsightTrend))).Methods(get...).Name("staff.insight.trend")
+	r.Handle("/staff/insight/places", h.requireStaff(h.wrap(h.showInsightPlaces))).Methods(get...).Name("staff.insight.places")
+	r.Handle("/staff/export", h.requireStaff(h.wrap(h.showExportForm))).Methods(get...).Name("staff.export")
+	r.Handle("/staff/export/reports.csv", h.requireStaff(h.wrap(h.exportReports))).Methods(get...).Name("staff.export.csv")
+	r.Handle("/staff/moderation", h.requireStaff(h.wrap(h.listModeration))).Methods(get...).Name("staff.moderation")
+	r.Handle("/staff/moderation/{id:[0-9]{1,18}}", h.requireStaff(h.wrap(h.showModerationItem))).Methods(get...).Name("staff.moderation.item")
+	r.Handle("/staff/moderation/{id:[0-9]{1,18}}", h.requireStaff(h.wrap(h.decideModeration))).Methods(post...).Name("staff.moderation.decide")
+
+	// @admin-categories routes
+	// Force administrators: report categories (added, changed, retired and
+	// restored, never deleted) and the banned email list. Bans are named by
+	// the SHA-256 of their pattern, so no address appears in a URL.
+	const categoryPath = "/admin/categories/{code:[a-z0-9-]{2,40}}"
+	r.Handle("/admin/categories", h.forceAdmin(h.listCategories)).Methods(http.MethodGet, http.MethodHead).Name("admin.categories")
+	r.Handle("/admin/categories/add", h.forceAdmin(h.showAddCategory)).Methods(http.MethodGet, http.MethodHead).Name("admin.categories.add")
+	r.Handle("/admin/categories/add", h.forceAdmin(h.createCategory)).Methods(http.MethodPost).Name("admin.categories.create")
+	r.Handle(categoryPath+"/edit", h.forceAdmin(h.showEditCategory)).Methods(http.MethodGet, http.MethodHead).Name("admin.categories.edit")
+	r.Handle(categoryPath+"/edit", h.forceAdmin(h.updateCategory)).Methods(http.MethodPost).Name("admin.categories.update")
+	r.Handle(categoryPath+"/retire", h.forceAdmin(h.retireCategory)).Methods(http.MethodPost).Name("admin.categories.retire")
+	r.Handle(categoryPath+"/restore", h.forceAdmin(h.restoreCategory)).Methods(http.MethodPost).Name("admin.categories.restore")
+	r.Handle("/admin/banned-emails", h.forceAdmin(h.listBannedEmails)).Methods(http.MethodGet, http.MethodHead).Name("admin.banned")
+	r.Handle("/admin/banned-emails", h.forceAdmin(h.banEmail)).Methods(http.MethodPost).Name("admin.banned.create")
+	r.Handle("/admin/banned-emails/{id:[0-9a-f]{64}}/remove", h.forceAdmin(h.unbanEmail)).Methods(http.MethodPost).Name("admin.banned.remove")
+
+	// @courses routes
+	// Defusing courses: find a session (by postcode, area or month), book a
+	// place or join the waiting list, and manage the booking through an
+	// emailed link; the public calendar feed. Staff keep courses (force
+	// administrators) and sessions (sergeants and force administrators, in
+	// their LPAs), take registers, see the evaluation, and invite reporters
+	// from a report or case.
+	const courseSession = "/courses/sessions/{id:[0-9]{1,18}}"
+	const booking = "/courses/booking/{token:[A-Za-z0-9_-]{43}}"
+	r.Handle("/courses", h.wrap(h.listCourses)).Methods(get...).Name("courses.list")
+	r.Handle("/courses/calendar.ics", h.wrap(h.courseFeed)).Methods(get...).Name("courses.feed")
+	r.Handle(courseSession, h.wrap(h.showCourseSession)).Methods(get...).Name("courses.session")
+	r.Handle(courseSession+"/book", h.wrap(h.showBookingForm)).Methods(get...).Name("courses.book")
+	r.Handle(courseSession+"/book", h.wrap(h.createBooking)).Methods(post...).Name("courses.book.create")
+	r.Handle("/courses/booked", h.wrap(h.showBooked)).Methods(get...).Name("courses.booked")
+	r.Handle("/courses/invitation/{token:[A-Za-z0-9_-]{43}}", h.wrap(h.showInvitation)).Methods(get...).Name("courses.invitation")
+	r.Handle(booking, h.wrap(h.showManageBooking)).Methods(get...).Name("courses.manage")
+	r.Handle(booking+"/cancel", h.wrap(h.showCancelBooking)).Methods(get...).Name("courses.cancel")
+	r.Handle(booking+"/cancel", h.wrap(h.cancelBooking)).Methods(post...).Name("courses.cancel.save")
+	r.Handle(booking+"/move", h.wrap(h.showMoveBooking)).Methods(get...).Name("courses.move")
+	r.Handle(booking+"/move", h.wrap(h.moveBooking)).Methods(post...).Name("courses.move.save")
+	r.Handle(booking+"/accept", h.wrap(h.acceptOffer)).Methods(post...).Name("courses.accept")
+	r.Handle(booking+"/after", h.wrap(h.showQuestions(false))).Methods(get...).Name("courses.after")
+	r.Handle(booking+"/after", h.wrap(h.saveQuestions(false))).Methods(post...).Name("courses.after.save")
+	r.Handle(booking+"/follow-up", h.wrap(h.showQuestions(true))).Methods(get...).Name("courses.followup")
+	r.Handle(booking+"/follow-up", h.wrap(h.saveQuestions(true))).Methods(post...).Name("courses.followup.save")
+	const staffSession = "/staff/courses/sessions/{id:[0-9]{1,18}}"
+	r.Handle("/staff/courses", h.courseStaff(h.listStaffCourses)).Methods(get...).Name("staff.courses")
+	r.Handle("/admin/courses/new", h.forceAdmin(h.showCourseForm)).Methods(get...).Name("admin.courses.new")
+	r.Handle("/admin/courses/new", h.forceAdmin(h.saveCourse)).Methods(post...).Name("admin.courses.create")
+	r.Handle("/admin/courses/{id:[0-9]{1,9}}/edit", h.forceAdmin(h.showCourseForm)).Methods(get...).Name("admin.courses.edit")
+	r.Handle("/admin/courses/{id:[0-9]{1,9}}/edit", h.forceAdmin(h.saveCourse)).Methods(post...).Name("admin.courses.update")
+	r.Handle("/staff/courses/sessions/new", h.courseManager(h.showSessionForm)).Methods(get...).Name("staff.courses.session.new")
+	r.Handle("/staff/courses/sessions/new", h.courseManager(h.saveSession)).Methods(post...).Name("staff.courses.session.create")
+	r.Handle(staffSession, h.courseStaff(h.showStaffSession)).Methods(get...).Name("staff.courses.session")
+	r.Handle(staffSession+"/edit", h.courseManager(h.showSessionForm)).Methods(get...).Name("staff.courses.session.edit")
+	r.Handle(staffSession+"/edit", h.courseManager(h.saveSession)).Methods(post...).Name("staff.courses.session.update")
+	r.Handle(staffSession+"/cancel", h.courseManager(h.showCancelSession)).Methods(get...).Name("staff.courses.session.cancel")
+	r.Handle(staffSession+"/cancel", h.courseManager(h.cancelSession)).Methods(post...).Name("staff.courses.session.cancel.save")
+	r.Handle(staffSession+"/register", h.courseStaff(h.showRegister)).Methods(get...).Name("staff.courses.register")
+	r.Handle(staffSession+"/register", h.courseStaff(h.saveRegister)).Methods(post...).Name("staff.courses.register.save")
+	r.Handle("/staff/courses/evaluation", h.courseStaff(h.showEvaluation)).Methods(get...).Name("staff.courses.evaluation")
+	r.Handle("/staff/courses/evaluation.csv", h.courseStaff(h.exportEvaluation)).Methods(get...).Name("staff.courses.evaluation.csv")
+	r.Handle("/staff/courses/invite", h.courseStaff(h.showInvite)).Methods(get...).Name("staff.courses.invite")
+	r.Handle("/staff/courses/invite", h.courseStaff(h.sendInvite)).Methods(post...).Name("staff.courses.invite.send")
+
+	// @community routes
+	// Neighbourhoods and volunteers: a neighbourhood's messages and Atom
+	// feed; email alerts (subscribe, confirm and unsubscribe by emailed link,
+	// no sign-in; the unsubscribe POST is the RFC 8058 one-click target,
+	// exempt from the CSRF token in csrf.go); staff team messages and
+	// priorities; Neighbourhood Watch schemes; and the reporting journey's
+	// step for reporting on someone's behalf.
+	const nbhd = "/neighbourhoods/{code:[A-Za-z0-9][A-Za-z0-9_-]{0,63}}"
+	const token = "{token:[A-Za-z0-9_-]{43}}"
+	const scheme = "/watch/{id:[0-9]{1,18}}"
+	r.Handle(nbhd+"/messages", h.wrap(h.listTeamMessages)).Methods(get...).Name("neighbourhoods.messages")
+	r.Handle(nbhd+"/messages.atom", h.wrap(h.showFeed)).Methods(get...).Name("neighbourhoods.feed")
+	r.Handle("/messages/{id:[0-9]{1,18}}", h.wrap(h.showTeamMessage)).Methods(get...).Name("messages.show")
+	r.Handle("/alerts", h.wrap(h.showAlertsForm)).Methods(get...).Name("alerts.form")
+	r.Handle("/alerts", h.wrap(h.createSubscription)).Methods(post...).Name("alerts.create")
+	r.Handle("/alerts/check-your-email", h.wrap(h.showAlertsSent)).Methods(get...).Name("alerts.sent")
+	r.Handle("/alerts/confirm/"+token, h.wrap(h.showConfirmAlerts)).Methods(get...).Name("alerts.confirm")
+	r.Handle("/alerts/confirm/"+token, h.wrap(h.confirmAlerts)).Methods(post...).Name("alerts.confirm.save")
+	r.Handle("/alerts/unsubscribe/"+token, h.wrap(h.showUnsubscribe)).Methods(get...).Name("alerts.unsubscribe")
+	r.Handle("/alerts/unsubscribe/"+token, h.wrap(h.unsubscribe)).Methods(post...).Name("alerts.unsubscribe.save")
+	r.Handle("/staff/messages", h.requireStaff(h.wrap(h.listStaffMessages))).Methods(get...).Name("staff.messages")
+	r.Handle("/staff/messages/new", h.requireStaff(h.wrap(h.showNewStaffMessage))).Methods(get...).Name("staff.messages.new")
+	r.Handle("/staff/messages/new", h.requireStaff(h.wrap(h.createStaffMessage))).Methods(post...).Name("staff.messages.create")
+	r.Handle("/staff"+nbhd+"/priorities", h.requireStaff(h.wrap(h.showPriorities))).Methods(get...).Name("staff.priorities")
+	r.Handle("/staff"+nbhd+"/priorities", h.requireStaff(h.wrap(h.addPriority))).Methods(post...).Name("staff.priorities.add")
+	r.Handle("/staff"+nbhd+"/priorities/{id:[0-9]{1,18}}/retire", h.requireStaff(h.wrap(h.retirePriority))).Methods(post...).Name("staff.priorities.retire")
+	r.Handle(scheme, h.wrap(h.showScheme)).Methods(get...).Name("watch.show")
+	r.Handle(scheme+"/join", h.requireResident(h.joinScheme)).Methods(post...).Name("watch.join")
+	r.Handle(scheme+"/leave", h.requireResident(h.leaveScheme)).Methods(post...).Name("watch.leave")
+	r.Handle(scheme+"/message", h.requireResident(h.showWatchMessage)).Methods(get...).Name("watch.message")
+	r.Handle(scheme+"/message", h.requireResident(h.sendWatchMessage)).Methods(post...).Name("watch.message.send")
+	r.Handle(scheme+"/trends", h.requireResident(h.showSchemeTrends)).Methods(get...).Name("watch.trends")
+	r.Handle(scheme+"/trends.csv", h.requireResident(h.exportSchemeTrends)).Methods(get...).Name("watch.trends.csv")
+	r.Handle("/account/watch", h.requireResident(h.listMySchemes)).Methods(get...).Name("watch.mine")
+	r.Handle("/account/watch/register", h.requireResident(h.showSchemeForm)).Methods(get...).Name("watch.apply")
+	r.Handle("/account/watch/register", h.requireResident(h.createScheme)).Methods(post...).Name("watch.apply.create")
+	r.Handle("/admin/watch-schemes", h.forceAdmin(h.listAdminSchemes)).Methods(get...).Name("admin.watch")
+	r.Handle("/admin/watch-schemes/{id:[0-9]{1,18}}/approve", h.forceAdmin(h.approveScheme)).Methods(post...).Name("admin.watch.approve")
+	r.Handle("/admin/watch-schemes/{id:[0-9]{1,18}}/decline", h.forceAdmin(h.declineScheme)).Methods(post...).Name("admin.watch.decline")
+	r.Handle("/report/who-for", h.wrap(h.showOnBehalf)).Methods(get...).Name("reports.on-behalf")
+	r.Handle("/report/who-for", h.wrap(h.saveOnBehalf)).Methods(post...).Name("reports.on-behalf.save")
 
 	return r
 }

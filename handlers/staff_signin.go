@@ -182,23 +182,6 @@ func (h *Handler) resetStaffSession(w http.ResponseWriter, r *http.Request, flas
 	return h.sessions.Renew(r, w, sess)
 }
 
-// staffHomePage is the first page after signing in.
-type staffHomePage struct {
-	Page
-	Areas         int
-	RecoveryCodes int
-}
-
-func (h *Handler) showStaffHome(w http.ResponseWriter, r *http.Request) error {
-	u := currentUser(r)
-	left, err := h.store.RecoveryCodesLeft(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	return h.render(w, r, http.StatusOK, "staff_home", &staffHomePage{
-		Page: Page{Title: "Staff home", Staff: true}, Areas: len(u.Scope.Neighbourhoods), RecoveryCodes: left})
-}
-
 // staffRedirect answers 303 See Other to the named route.
 func (h *Handler) staffRedirect(w http.ResponseWriter, r *http.Request, route string, pairs ...string) error {
 	u, err := h.router.Get(route).URL(pairs...)

@@ -31,6 +31,73 @@ var emailSamples = map[string]any{
 	}{"Sam Patel", "Sergeant", sampleBaseURL + "/staff/password/set/abc", 7},
 	"staff_password_reset": staffLink{sampleBaseURL + "/staff/password/reset/abc", "1 hour"},
 	"staff_password_set":   staffLink{sampleBaseURL + "/staff/password/set/abc", "7 days"},
+	// report_update mirrors handlers.reportUpdateEmail.
+	"report_update": struct{ Reference, TrackURL, Kind string }{"ASB-7K3Q-9XPD", sampleBaseURL + "/track", "closed"},
+	// casereview_acknowledgement mirrors handlers.caseReviewAckEmail.
+	"casereview_acknowledgement": struct {
+		Reference, Area, URL, TrackURL string
+		AcknowledgeDays, DecisionDays  int
+	}{"CR-7K3Q-9XPD", "North Demoshire District Council", sampleBaseURL + "/case-review/applications/CR-7K3Q-9XPD",
+		sampleBaseURL + "/case-review/applications", 5, 10},
+	// casereview_decision and casereview_outcome mirror handlers.caseReviewEmail.
+	"casereview_decision": caseReviewEmail{"CR-7K3Q-9XPD", sampleBaseURL + "/case-review/applications/CR-7K3Q-9XPD", "31 December 2026"},
+	"casereview_outcome":  caseReviewEmail{"CR-7K3Q-9XPD", sampleBaseURL + "/case-review/applications/CR-7K3Q-9XPD", "4 March 2027"},
+	// casereview_notice mirrors handlers.caseReviewNoticeEmail.
+	"casereview_notice": struct{ Area, StartURL, TrackURL, AreaURL string }{"North Demoshire District Council",
+		sampleBaseURL + "/case-review", sampleBaseURL + "/track", sampleBaseURL + "/case-review/areas/demo-north"},
+	// Neighbourhoods and volunteers (handlers/alerts.go, watch.go, on_behalf.go).
+	"onbehalf_acknowledgement": struct {
+		Reference, TrackURL, Neighbourhood string
+		ToSubmitter, ByStaff               bool
+	}{"ASB-7K3Q-9XPD", sampleBaseURL + "/track", "Riverside", false, false},
+	"alert_confirm": struct{ Area, ConfirmURL string }{"the Riverside neighbourhood", sampleBaseURL + "/alerts/confirm/abc"},
+	"alert_message": alertSample{"Street meeting", "Message from your neighbourhood team", "the Riverside neighbourhood",
+		sampleBaseURL + "/messages/1", sampleBaseURL + "/alerts/unsubscribe/abc", "urgent"},
+	"alert_digest": struct {
+		Area, UnsubscribeURL string
+		Items                []alertSample
+	}{"within 1 km of DM1 1AB", sampleBaseURL + "/alerts/unsubscribe/abc", []alertSample{
+		{"Lock your sheds", "Message from your neighbourhood team", "", sampleBaseURL + "/messages/2", "", "advice"}}},
+	"watch_message": struct {
+		Scheme, Subject, Body, SchemeURL string
+		Paragraphs                       []string
+	}{"Riverside Lanes", "Meeting moved", "Tuesday <b>7pm</b>.\n\nSee you there.", sampleBaseURL + "/watch/1",
+		[]string{"Tuesday <b>7pm</b>.", "See you there."}},
+	"watch_decided": struct {
+		Scheme, URL string
+		Approved    bool
+	}{"Riverside Lanes", sampleBaseURL + "/account/watch", true},
+}
+
+// courseMail mirrors handlers.courseEmail, the data of every course email.
+type courseMail struct {
+	Reference, Name, Status, Course, When, Venue string
+	Position                                     int
+	Until, URL, FeedURL                          string
+}
+
+var courseSample = courseMail{Reference: "CRS-7K3Q-9XPD", Name: "Sam Patel", Status: "confirmed",
+	Course: "Defusing conflict and anti-social behaviour", When: "Thursday 14 May 2026, 6:30pm to 8:30pm",
+	Venue: "Riverside Community Centre\n1 Mill Lane\nDM1 1AB", Position: 3, Until: "6:30pm on Saturday 9 May 2026",
+	URL: sampleBaseURL + "/courses/booking/abc", FeedURL: sampleBaseURL + "/courses/calendar.ics"}
+
+func init() {
+	for _, name := range []string{"course_booked", "course_offer", "course_cancelled", "course_session_cancelled",
+		"course_reminder", "course_after", "course_followup", "course_invitation"} {
+		emailSamples[name] = courseSample
+	}
+}
+
+// alertSample mirrors handlers.alertEmail (Priority is a portal.Level there).
+type alertSample struct {
+	Title, KindLabel, Area, URL, UnsubscribeURL string
+	Priority                                    string
+}
+
+// caseReviewEmail mirrors the data of the emails to case review applicants
+// (handlers.caseReviewEmail).
+type caseReviewEmail struct {
+	Reference, URL, AppealBy string
 }
 
 // staffLink mirrors the data of the staff password emails (handlers.staffLinkEmail).

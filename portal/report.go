@@ -140,7 +140,14 @@ type ReportDraft struct {
 	ProblemID         int64  // set when this report follows an earlier one ("it happened again")
 	Photos            int
 	Completed         []string // steps answered, so "check your answers" knows the draft is whole
+	// ReportFor is "myself" or "someone-else", asked only of verified
+	// volunteers and staff; OnBehalf records who the report is for.
+	ReportFor string
+	OnBehalf  OnBehalf
 }
+
+// IsOnBehalf reports whether the draft is a report made for someone else.
+func (d *ReportDraft) IsOnBehalf() bool { return d.Has("on-behalf") && d.ReportFor == "someone-else" }
 
 func init() { gob.Register(&ReportDraft{}) }
 
@@ -389,9 +396,13 @@ const referenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 // NewReference returns a random report reference like ASB-7K3Q-9XPD: about
 // 40 bits, so references cannot be guessed or enumerated.
-func NewReference() string {
+func NewReference() string { return newCode("ASB-") }
+
+// newCode returns prefix followed by two groups of four random characters
+// from referenceAlphabet, like ASB-7K3Q-9XPD or CR-7K3Q-9XPD.
+func newCode(prefix string) string {
 	var b strings.Builder
-	b.WriteString("ASB-")
+	b.WriteString(prefix)
 	max := big.NewInt(int64(len(referenceAlphabet)))
 	for i := range 8 {
 		if i == 4 {

@@ -130,4 +130,5 @@ if [ -s "$WORK/bare.log" ]; then
 	echo "bare server errors (first lines):" >&2
 	head -n 5 "$WORK/bare.log" >&2
 fi
+scripts/bench-workspace.sh || status=$?
 exit "$status"
