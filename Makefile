@@ -30,8 +30,8 @@ test: ## every test: chromium, gofmt, vet, staticcheck, go test -race (real Post
 	$(GO) tool staticcheck ./...
 	$(call banner,5/5 go test -race (PostgreSQL from scripts/db.sh))
 	@url="$$(scripts/db.sh ensure postgres)"; \
-	echo "go test -race -count=1 ./...   (TEST_DATABASE_URL from scripts/db.sh ensure postgres)"; \
-	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
+	echo "go test -race -count=1 -timeout 40m ./...   (TEST_DATABASE_URL from scripts/db.sh ensure postgres)"; \
+	TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 40m ./...
 	$(call banner,all tests passed)
 
 assets: ## rebuild front-end assets (needs node/npm)
