@@ -149,6 +149,9 @@ func demo(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if err := loadDemoCourses(ctx, store, stdout); err != nil { // courses, sessions and a few bookings
 		return err
 	}
+	if err := loadDemoConsultations(ctx, store, stdout); err != nil { // an open priorities consultation
+		return err
+	}
 	return loadDemoCases(ctx, store, stdout) // last: cases link the demo reports
 }
 

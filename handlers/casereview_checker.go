@@ -159,22 +159,26 @@ func (h *Handler) saveYourReports(w http.ResponseWriter, r *http.Request) error 
 }
 
 // toIncidents saves the draft once its area is known and goes on to the
-// incidents, or to the "no policy" page when the area has none.
+// incidents (the first question of a first one), or to the "no policy" page
+// when the area has none.
 func (h *Handler) toIncidents(w http.ResponseWriter, r *http.Request, d *portal.CaseReviewDraft) error {
+	_, _, err := h.store.CaseReviewPolicy(r.Context(), d.Area, h.now())
+	noPolicy := errors.Is(err, portal.ErrNotFound)
+	if err != nil && !noPolicy {
+		return err
+	}
+	var first *portal.CheckerIncident
+	if !noPolicy && len(d.Incidents) == 0 {
+		first = d.AddIncident()
+	}
 	if err := h.saveCRDraft(w, r, d); err != nil {
 		return err
 	}
-	if _, _, err := h.store.CaseReviewPolicy(r.Context(), d.Area, h.now()); errors.Is(err, portal.ErrNotFound) {
+	switch {
+	case noPolicy:
 		return h.crRedirect(w, r, "casereview.check.nopolicy")
-	} else if err != nil {
-		return err
-	}
-	if len(d.Incidents) == 0 {
-		i := d.AddIncident()
-		if err := h.saveCRDraft(w, r, d); err != nil {
-			return err
-		}
-		return h.crRedirect(w, r, "casereview.check.incident", "id", strconv.Itoa(i.ID), "step", "when")
+	case first != nil:
+		return h.crRedirect(w, r, "casereview.check.incident", "id", strconv.Itoa(first.ID), "step", "when")
 	}
 	return h.crRedirect(w, r, "casereview.check.incidents")
 }

@@ -433,3 +433,20 @@ func TestCaseReviewProactiveNotice(t *testing.T) {
 	stranger.Get("/case-review/check/postcode")
 	stranger.PostForm("/track/"+third+"/case-review", nil).Status(t, 404)
 }
+
+func TestCaseReviewCheckerRefers(t *testing.T) {
+	s := crServer(t, true)
+	ctx := context.Background()
+	p := portal.DemoPolicies()[1]
+	p.EffectiveFrom, p.DiscretionaryRole = time.Now().AddDate(0, 0, -1), "Community Safety Partnership manager"
+	if err := s.Store.InTx(ctx, func(tx *db.Tx) error { _, err := tx.SaveCaseReviewPolicy(ctx, p, 0); return err }); err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client(t)
+	c.Get("/case-review/areas/demo-south").Status(t, 200).Contains(t, "version 2", "Community Safety Partnership manager")
+	crPostcode(t, c, "south-heath")
+	crIncident(t, c, 1, 3, 2, "council", "Fly-tipping in the alley", "no")
+	redirects(t, c, "/case-review/check/incidents", url.Values{"add-another": {"no"}}, "/case-review/check/result")
+	c.Get("/case-review/check/result").Status(t, 200).Contains(t, "The council may decide to hold a review",
+		"lets the Community Safety Partnership manager decide", "the council will decide whether to hold a review")
+}

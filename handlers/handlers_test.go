@@ -84,7 +84,7 @@ func TestPublicPages(t *testing.T) {
 		{"/privacy", 200, "Privacy notice"},
 		{"/feedback", 200, "Give feedback on this service"},
 		{"/report", 200, "Start now"},
-		{"/have-your-say", 200, "coming soon"},
+		{"/have-your-say", 200, "Tell your neighbourhood policing team what matters to you"},
 		{"/courses", 200, "Free courses on defusing conflict"},
 		{"/case-review", 200, "ASB case review"},
 		{"/staff/sign-in", 200, "Sign in"},

@@ -48,7 +48,11 @@ func (h *Handler) createServiceRequest(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	d.Key = portal.Open311Key(key.ID, idem, r.PostForm, today)
-	got, err := h.store.CreateReport(r.Context(), db.NewReport{Draft: d, OccurredOn: d.OccurredOn(today)})
+	nr := db.NewReport{Draft: d, OccurredOn: d.OccurredOn(today)}
+	if err := h.setInitialRisk(r.Context(), &nr); err != nil {
+		return err
+	}
+	got, err := h.store.CreateReport(r.Context(), nr)
 	if err != nil {
 		return err
 	}

@@ -7,19 +7,17 @@ type journey struct {
 	Route, Path string
 	Title       string
 	Summary     string
-	// Live journeys have their own routes; the others show "coming soon".
-	Live bool
 }
 
 var journeys = []journey{
 	{"reports.start", "/report", "Report anti-social behaviour",
-		"Tell your neighbourhood team about behaviour that is causing you or your community harassment, alarm or distress.", true},
+		"Tell your neighbourhood team about behaviour that is causing you or your community harassment, alarm or distress."},
 	{"consultations.list", "/have-your-say", "Have your say",
-		"Answer neighbourhood consultations, help set your area's policing priorities and see what was done.", false},
+		"Answer neighbourhood consultations, help set your area's policing priorities and see what was done."},
 	{"courses.list", "/courses", "Book a free course on defusing conflict",
-		"Learn how to calm a situation safely before the police are needed.", true},
+		"Learn how to calm a situation safely before the police are needed."},
 	{"casereview.start", "/case-review", "Check if you can ask for an ASB case review",
-		"If anti-social behaviour keeps happening, you may have the right to ask for a review of how it was dealt with.", true},
+		"If anti-social behaviour keeps happening, you may have the right to ask for a review of how it was dealt with."},
 }
 
 type homePage struct {
@@ -41,17 +39,4 @@ func (h *Handler) showAccessibility(w http.ResponseWriter, r *http.Request) erro
 
 func (h *Handler) showPrivacy(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "public_privacy", &basicPage{Page{Title: "Privacy notice"}})
-}
-
-type comingSoonPage struct {
-	Page
-	Journey journey
-}
-
-// comingSoon stands in for a journey whose feature has not landed yet, so
-// that every link on the home page leads somewhere useful, never to a 404.
-func (h *Handler) comingSoon(j journey) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		return h.render(w, r, http.StatusOK, "public_coming_soon", &comingSoonPage{Page: Page{Title: j.Title}, Journey: j})
-	}
 }

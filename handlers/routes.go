@@ -31,14 +31,6 @@ func (h *Handler) routes() *mux.Router {
 	r.Handle("/feedback", h.wrap(h.showFeedbackForm)).Methods(http.MethodGet, http.MethodHead).Name("feedback.form")
 	r.Handle("/feedback", h.wrap(h.createFeedback)).Methods(http.MethodPost).Name("feedback.create")
 
-	// Resident journeys. Each shows a "coming soon" page until its feature lands.
-	for _, j := range journeys {
-		if j.Live {
-			continue
-		}
-		r.Handle(j.Path, h.wrap(h.comingSoon(j))).Methods(http.MethodGet, http.MethodHead).Name(j.Route)
-	}
-
 	// Reporting anti-social behaviour: one question per page, answers kept
 	// in the session, check your answers, confirmation.
 	get, post := []string{http.MethodGet, http.MethodHead}, []string{http.MethodPost}
@@ -421,6 +413,47 @@ func (h *Handler) routes() *mux.Router {
 	r.Handle("/admin/watch-schemes/{id:[0-9]{1,18}}/decline", h.forceAdmin(h.declineScheme)).Methods(post...).Name("admin.watch.decline")
 	r.Handle("/report/who-for", h.wrap(h.showOnBehalf)).Methods(get...).Name("reports.on-behalf")
 	r.Handle("/report/who-for", h.wrap(h.saveOnBehalf)).Methods(post...).Name("reports.on-behalf.save")
+
+	// @consultations routes
+	// Have your say: the list (by postcode or neighbourhood), a
+	// consultation's page, one question per page ({n} is its position),
+	// optional "about you", check your answers and confirmation. Staff
+	// (sergeants and force administrators, in their areas) author, preview,
+	// publish and close consultations, and see, export and publish results.
+	const hys = "/have-your-say/{id:[0-9]{1,18}}"
+	const staffHys = "/staff/consultations/{id:[0-9]{1,18}}"
+	const staffQ = staffHys + "/questions/{qid:[0-9]{1,18}}"
+	manager := h.consultationManager
+	r.Handle("/have-your-say", h.wrap(h.listConsultations)).Methods(get...).Name("consultations.list")
+	r.Handle("/have-your-say/we-did.atom", h.wrap(h.weDidFeed)).Methods(get...).Name("consultations.feed")
+	r.Handle(hys, h.wrap(h.showConsultation)).Methods(get...).Name("consultations.show")
+	r.Handle(hys+"/questions/{n:[0-9]{1,4}}", h.wrap(h.showConsultationQuestion)).Methods(get...).Name("consultations.question")
+	r.Handle(hys+"/questions/{n:[0-9]{1,4}}", h.wrap(h.saveConsultationAnswer)).Methods(post...).Name("consultations.answer")
+	r.Handle(hys+"/about-you", h.wrap(h.showConsultationAbout)).Methods(get...).Name("consultations.about")
+	r.Handle(hys+"/about-you", h.wrap(h.saveConsultationAbout)).Methods(post...).Name("consultations.about.save")
+	r.Handle(hys+"/check", h.wrap(h.showConsultationCheck)).Methods(get...).Name("consultations.check")
+	r.Handle(hys+"/check", h.wrap(h.submitConsultation)).Methods(post...).Name("consultations.submit")
+	r.Handle(hys+"/thank-you", h.wrap(h.showConsultationDone)).Methods(get...).Name("consultations.done")
+	r.Handle("/staff/consultations", manager(h.listStaffConsultations)).Methods(get...).Name("staff.consultations")
+	r.Handle("/staff/consultations/new", manager(h.showConsultationForm)).Methods(get...).Name("staff.consultation.new")
+	r.Handle("/staff/consultations/new", manager(h.saveConsultation)).Methods(post...).Name("staff.consultation.create")
+	r.Handle(staffHys, manager(h.showStaffConsultation)).Methods(get...).Name("staff.consultation")
+	r.Handle(staffHys+"/edit", manager(h.showConsultationForm)).Methods(get...).Name("staff.consultation.edit")
+	r.Handle(staffHys+"/edit", manager(h.saveConsultation)).Methods(post...).Name("staff.consultation.update")
+	r.Handle(staffHys+"/questions/new", manager(h.showQuestionForm)).Methods(get...).Name("staff.consultation.question.new")
+	r.Handle(staffHys+"/questions/new", manager(h.saveQuestion)).Methods(post...).Name("staff.consultation.question.create")
+	r.Handle(staffQ, manager(h.showQuestionForm)).Methods(get...).Name("staff.consultation.question")
+	r.Handle(staffQ, manager(h.saveQuestion)).Methods(post...).Name("staff.consultation.question.update")
+	r.Handle(staffQ+"/delete", manager(h.deleteQuestion)).Methods(post...).Name("staff.consultation.question.delete")
+	r.Handle(staffHys+"/preview", manager(h.previewConsultation)).Methods(get...).Name("staff.consultation.preview")
+	r.Handle(staffHys+"/preview/{n:[0-9]{1,4}}", manager(h.previewConsultation)).Methods(get...).Name("staff.consultation.preview.question")
+	r.Handle(staffHys+"/publish", manager(h.changeConsultationState(true))).Methods(post...).Name("staff.consultation.publish")
+	r.Handle(staffHys+"/close", manager(h.changeConsultationState(false))).Methods(post...).Name("staff.consultation.close")
+	r.Handle(staffHys+"/results", manager(h.showConsultationResults)).Methods(get...).Name("staff.consultation.results")
+	r.Handle(staffHys+"/results.csv", manager(h.exportConsultation)).Methods(get...).Name("staff.consultation.csv")
+	r.Handle(staffHys+"/results/publish", manager(h.publishResults)).Methods(post...).Name("staff.consultation.results.publish")
+	r.Handle(staffHys+"/we-did", manager(h.saveWeDid)).Methods(post...).Name("staff.consultation.wedid")
+	r.Handle(staffHys+"/priorities", manager(h.adoptPriorities)).Methods(post...).Name("staff.consultation.priorities")
 
 	return r
 }
