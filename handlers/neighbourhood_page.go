@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/xml"
 	"fmt"
+	"github.com/beacon-portal/beacon/db"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +29,11 @@ type neighbourhoodPage struct {
 	Messages      []portal.TeamMessage
 	Trends        portal.Trends
 	Schemes       []portal.Scheme
+	// Consultations are those open for answers now; WeDid the latest
+	// "you said, we did" updates; Sessions the next courses in the LPA.
+	Consultations []portal.Consultation
+	WeDid         []portal.Consultation
+	Sessions      []portal.CourseSession
 }
 
 // renderNeighbourhood gathers everything the page shows.
@@ -47,7 +53,30 @@ func (h *Handler) renderNeighbourhood(w http.ResponseWriter, r *http.Request, n 
 	if p.Schemes, err = h.store.SchemesIn(ctx, n.ID); err != nil {
 		return err
 	}
+	if err := h.fillEngagement(r, p); err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "neighbourhoods_show", p)
+}
+
+// fillEngagement adds the neighbourhood's open consultations, "you said, we
+// did" updates and upcoming courses.
+func (h *Handler) fillEngagement(r *http.Request, p *neighbourhoodPage) error {
+	ctx, n, now := r.Context(), p.Neighbourhood, h.now()
+	all, err := h.store.PublicConsultations(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range all {
+		if c.Open(now) {
+			p.Consultations = append(p.Consultations, c)
+		}
+	}
+	if p.WeDid, err = h.store.WeDidFeed(ctx, n.ID, 3); err != nil {
+		return err
+	}
+	p.Sessions, err = h.store.Sessions(ctx, db.SessionFilter{LPACode: n.LPACode, From: now, Limit: 3})
+	return err
 }
 
 // messagesPage lists a neighbourhood's messages.
