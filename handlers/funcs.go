@@ -15,11 +15,20 @@ type summaryRow struct {
 	Key, Value, Href, Hidden string
 }
 
+// dateBoxes are the three boxes of a GOV.UK date input; an error marks
+// all three.
+type dateBoxes struct {
+	Name, Day, Month, Year, Error string
+}
+
 // commonFuncs are small formatting helpers available to every template.
 func commonFuncs() template.FuncMap {
 	return template.FuncMap{
 		"has": func(list []string, v string) bool { return slices.Contains(list, v) },
 		"inc": func(i int) int { return i + 1 },
+		"dateBoxes": func(name, day, month, year, errText string) dateBoxes {
+			return dateBoxes{Name: name, Day: day, Month: month, Year: year, Error: errText}
+		},
 		"row": func(key, value, href, hidden string) summaryRow {
 			return summaryRow{Key: key, Value: value, Href: href, Hidden: hidden}
 		},

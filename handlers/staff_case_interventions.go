@@ -30,7 +30,7 @@ type caseInterventionPage struct {
 	Max          int
 }
 
-// dateField is a GOV.UK date input, drawn by the "case_date_input"
+// dateField is a GOV.UK date input, drawn by the "date_input"
 // template; its boxes are named Name-day, Name-month and Name-year.
 type dateField struct {
 	Name, Legend, Hint, Error string
