@@ -248,7 +248,8 @@ func runServer(ctx context.Context, srv *http.Server, ln net.Listener, ready rea
 	return nil
 }
 
-// prune deletes expired sessions and rate-limit counters every minute.
+// prune deletes expired sessions, rate-limit counters and saved
+// consultation answers every minute.
 func prune(ctx context.Context, store *db.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -259,6 +260,9 @@ func prune(ctx context.Context, store *db.Store, log *slog.Logger) {
 		case <-t.C:
 			if err := store.PruneExpired(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("prune expired rows", "err", err)
+			}
+			if err := store.PruneSavedAnswers(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("prune saved consultation answers", "err", err)
 			}
 		}
 	}

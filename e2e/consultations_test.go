@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,90 @@ func TestConsultationConditionalPageWithoutJavaScript(t *testing.T) {
 	b.continueTo("Continue", pub+"/questions/3")
 	if !strings.Contains(b.Text("main"), "Rank at least one option") {
 		t.Fatalf("required rank: %s", b.Text("main"))
+	}
+}
+
+// TestConsultationSaveReturnAndComments: with JavaScript off, a resident
+// saves part-way, carries on from the emailed link in another browser and
+// sends; a comment waits for a moderator, who approves it by keyboard, and
+// then anyone can report it. Every page passes axe.
+func TestConsultationSaveReturnAndComments(t *testing.T) {
+	b := demoBrowser(t)
+	ctx := context.Background()
+	var id int64
+	now := time.Now()
+	err := b.Srv.Store.InTx(ctx, func(tx *db.Tx) (err error) {
+		id, err = tx.CreateConsultation(ctx, portal.ConsultationFields{Kind: portal.ConsultationGeneral, Title: "Night-time safety",
+			Summary: "How safe do you feel?", AreaLevel: portal.LevelLPA, AreaCode: "north", CommentsEnabled: true,
+			OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(48 * time.Hour)}, portal.Scope{All: true}, 0)
+		if err != nil {
+			return err
+		}
+		q, _ := portal.QuestionInput{Kind: "single", Prompt: "Is parking a problem?", Options: "Yes\nNo", Required: true}.Parse(nil)
+		_, err = tx.AddQuestion(ctx, id, portal.Scope{All: true}, q)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hysAddQuestions(t, b, id)
+	if err := b.Srv.Store.InTx(ctx, func(tx *db.Tx) error { return tx.PublishConsultation(ctx, id, portal.Scope{All: true}, now) }); err != nil {
+		t.Fatal(err)
+	}
+	pub := fmt.Sprintf("/have-your-say/%d", id)
+	r := openTab(t, b.Srv)
+	r.DisableJavaScript()
+	r.Visit(pub + "/questions/1")
+	r.pick("answer")
+	r.continueTo("Continue", pub+"/questions/2")
+	r.fill("answer", "Outside the school gates")
+	r.continueTo("Save and come back later", pub+"/save")
+	r.fill("email", "saver@example.org")
+	r.continueTo("Send the link", pub+"/saved")
+	ms, err := b.Srv.Store.OutboxMessages(ctx, 100)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("outbox %v %v", ms, err)
+	}
+	link := regexp.MustCompile(`/have-your-say/\d+/return/[A-Za-z0-9_-]{43}`).FindString(ms[0].Text)
+	if link == "" {
+		t.Fatalf("no link in the email: %s", ms[0].Text)
+	}
+
+	other := openTab(t, b.Srv)
+	other.DisableJavaScript()
+	other.Visit(link)
+	auditA11y(t, other)
+	other.continueTo("Carry on", pub+"/questions/3")
+	other.fill("rank-1", "1")
+	other.continueTo("Continue", pub+"/about-you")
+	other.continueTo("Skip these questions", pub+"/check")
+	if got := other.Text("main"); !strings.Contains(got, "Outside the school gates") {
+		t.Fatalf("saved answer not carried: %s", got)
+	}
+	other.continueTo("Send your answers", pub+"/thank-you")
+
+	r.Visit(pub)
+	r.fill("comment", "More lighting on the footpath, please.")
+	r.continueTo("Send comment", pub)
+	if got := r.Text("main"); !strings.Contains(got, "will appear once a moderator has checked it") || strings.Contains(got, "More lighting") {
+		t.Fatalf("after commenting: %s", got)
+	}
+
+	hysSergeant(t, b)
+	pending, _, err := b.Srv.Store.ModerationQueue(ctx, db.ModerationScope{Scope: portal.Scope{All: true}, Unplaced: true}, 0)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("moderation queue %v %v", pending, err)
+	}
+	b.Visit(fmt.Sprintf("/staff/moderation/%d", pending[0].ID))
+	auditA11y(t, b)
+	b.pick("action")
+	b.continueTo("Save decision", "/staff/moderation")
+	r.Visit(pub)
+	if got := r.Text("main"); !strings.Contains(got, "More lighting on the footpath, please.") {
+		t.Fatalf("approved comment not shown: %s", got)
+	}
+	r.continueTo("Report this comment", pub)
+	if got := r.Text("main"); !strings.Contains(got, "A moderator will check the comment") {
+		t.Fatalf("after reporting: %s", got)
 	}
 }

@@ -238,6 +238,10 @@ func (h *Handler) saveConsultationAnswer(w http.ResponseWriter, r *http.Request)
 	}
 	change := formValue(r, "change") == "1"
 	in := answerFormInput(r, q)
+	save := formValue(r, "save") == "1"
+	if save && in.Empty() { // saving before answering this one: keep what was answered before
+		return h.redirectTo(w, r, "consultations.save", "id", strconv.FormatInt(c.ID, 10))
+	}
 	a, fe := in.ParseAnswer(q)
 	if fe.Any() {
 		typed := portal.Answer{QuestionID: q.ID, Choices: in.Choices, Text: in.Text + in.Other}
@@ -258,6 +262,9 @@ func (h *Handler) saveConsultationAnswer(w http.ResponseWriter, r *http.Request)
 	d.Answers[q.ID] = a
 	if err := h.saveConsultationDraft(w, r, c.ID, d); err != nil {
 		return err
+	}
+	if save {
+		return h.redirectTo(w, r, "consultations.save", "id", strconv.FormatInt(c.ID, 10))
 	}
 	return h.nextAfter(w, r, c, qs, d, q.Position, change)
 }
@@ -387,8 +394,10 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	err = h.store.InTx(r.Context(), func(tx *db.Tx) error {
-		_, _, err := tx.SaveResponse(r.Context(), in, h.now())
-		return err
+		if _, _, err := tx.SaveResponse(r.Context(), in, h.now()); err != nil {
+			return err
+		}
+		return tx.DeleteSavedAnswers(r.Context(), d.Key)
 	})
 	switch {
 	case errors.Is(err, db.ErrAlreadyResponded):

@@ -108,11 +108,14 @@ func (h *Handler) publicConsultation(r *http.Request) (portal.Consultation, erro
 // consultationPage is one consultation's public page.
 type consultationPage struct {
 	Page
-	C         portal.Consultation
-	Phase     portal.Phase
-	Results   []portal.QuestionResult
-	Responded bool
-	Edit      bool
+	C          portal.Consultation
+	Phase      portal.Phase
+	Results    []portal.QuestionResult
+	Responded  bool
+	Edit       bool
+	Comments   []portal.Comment
+	Comment    portal.CommentInput // as typed, when it is sent back with errors
+	CommentKey string
 }
 
 func (h *Handler) showConsultation(w http.ResponseWriter, r *http.Request) error {
@@ -120,20 +123,37 @@ func (h *Handler) showConsultation(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p := &consultationPage{Page: Page{Title: c.Title}, C: c, Phase: c.Phase(h.now())}
+	p, err := h.newConsultationPage(r, c)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "consultations_show", p)
+}
+
+// newConsultationPage gathers a consultation's public page: its published
+// results, its published comments and whether the signed-in resident has
+// already responded.
+func (h *Handler) newConsultationPage(r *http.Request, c portal.Consultation) (*consultationPage, error) {
+	p := &consultationPage{Page: Page{Title: c.Title}, C: c, Phase: c.Phase(h.now()), CommentKey: newIdempotencyKey()}
+	var err error
 	if !c.ResultsPublished.IsZero() {
 		if p.Results, err = h.store.Results(r.Context(), c.ID, db.ResultsView{}); err != nil {
-			return err
+			return nil, err
+		}
+	}
+	if c.CommentsEnabled {
+		if p.Comments, err = h.store.PublishedComments(r.Context(), c.ID); err != nil {
+			return nil, err
 		}
 	}
 	if u := currentUser(r); u != nil && !u.IsStaff() {
 		_, _, err := h.store.AccountResponse(r.Context(), c.ID, u.ID)
 		if err != nil && !errors.Is(err, portal.ErrNotFound) {
-			return err
+			return nil, err
 		}
 		p.Edit = err == nil
 	}
-	return h.render(w, r, http.StatusOK, "consultations_show", p)
+	return p, nil
 }
 
 // refuseClosed renders the clear "you cannot answer now" page for a

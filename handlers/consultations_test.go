@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -29,7 +30,12 @@ func newHysWorld(t *testing.T) *hysWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &hysWorld{clock: &testClock{now: time.Now().Truncate(time.Minute)}}
-	w.s = newServer(t, func(c *handlers.Config) { c.Now = w.clock.Now })
+	w.s = newServer(t, func(c *handlers.Config) {
+		c.Now = w.clock.Now
+		// Comment flags count people by address: tests give each flagger
+		// one through X-Forwarded-For.
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	})
 	if _, err := w.s.Store.LoadDemoGeography(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +75,8 @@ func (w *hysWorld) author(t *testing.T) {
 		t.Fatal("a sergeant is offered a force-wide consultation")
 	}
 	form := url.Values{"kind": {"general"}, "title": {""}, "summary": {"Tell us about parking"},
-		"area": {"lpa:north"}, "opens-date": {day(-1)}, "opens-time": {"09:00"}, "closes-date": {day(-3)}, "closes-time": {"17:00"}}
+		"area": {"lpa:north"}, "opens-date": {day(-1)}, "opens-time": {"09:00"}, "closes-date": {day(-3)}, "closes-time": {"17:00"},
+		"comments": {"yes"}}
 	c.PostForm("/staff/consultations/new", form).Status(t, 422).
 		Contains(t, "There is a problem", `href="#title"`, "Enter a title", "The closing date must be after the opening date", "Tell us about parking")
 	form.Set("title", "Parking near schools")

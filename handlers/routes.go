@@ -417,7 +417,9 @@ func (h *Handler) routes() *mux.Router {
 	// @consultations routes
 	// Have your say: the list (by postcode or neighbourhood), a
 	// consultation's page, one question per page ({n} is its position),
-	// optional "about you", check your answers and confirmation. Staff
+	// optional "about you", check your answers and confirmation; saving
+	// answers to come back to by an emailed link; public comments, each
+	// approved in the moderation queue, which anyone can flag. Staff
 	// (sergeants and force administrators, in their areas) author, preview,
 	// publish and close consultations, and see, export and publish results.
 	const hys = "/have-your-say/{id:[0-9]{1,18}}"
@@ -434,6 +436,13 @@ func (h *Handler) routes() *mux.Router {
 	r.Handle(hys+"/check", h.wrap(h.showConsultationCheck)).Methods(get...).Name("consultations.check")
 	r.Handle(hys+"/check", h.wrap(h.submitConsultation)).Methods(post...).Name("consultations.submit")
 	r.Handle(hys+"/thank-you", h.wrap(h.showConsultationDone)).Methods(get...).Name("consultations.done")
+	r.Handle(hys+"/save", h.wrap(h.showSaveForLater)).Methods(get...).Name("consultations.save")
+	r.Handle(hys+"/save", h.wrap(h.sendSaveForLater)).Methods(post...).Name("consultations.save.send")
+	r.Handle(hys+"/saved", h.wrap(h.showSavedForLater)).Methods(get...).Name("consultations.saved")
+	r.Handle(hys+"/return/{token:[A-Za-z0-9_-]{43}}", h.wrap(h.showReturnLink)).Methods(get...).Name("consultations.return")
+	r.Handle(hys+"/return/{token:[A-Za-z0-9_-]{43}}", h.wrap(h.useReturnLink)).Methods(post...).Name("consultations.return.use")
+	r.Handle(hys+"/comments", h.wrap(h.createComment)).Methods(post...).Name("consultations.comment")
+	r.Handle(hys+"/comments/{comment:[0-9]{1,18}}/flag", h.wrap(h.flagComment)).Methods(post...).Name("consultations.comment.flag")
 	r.Handle("/staff/consultations", manager(h.listStaffConsultations)).Methods(get...).Name("staff.consultations")
 	r.Handle("/staff/consultations/new", manager(h.showConsultationForm)).Methods(get...).Name("staff.consultation.new")
 	r.Handle("/staff/consultations/new", manager(h.saveConsultation)).Methods(post...).Name("staff.consultation.create")

@@ -50,6 +50,8 @@ var emailSamples = map[string]any{
 		Reference, TrackURL, Neighbourhood string
 		ToSubmitter, ByStaff               bool
 	}{"ASB-7K3Q-9XPD", sampleBaseURL + "/track", "Riverside", false, false},
+	"consultation_saved": struct{ Title, ReturnURL, Expires string }{"Priorities for Riverside",
+		sampleBaseURL + "/have-your-say/1/return/abc", "31 December 2026 at 11:59pm"},
 	"alert_confirm": struct{ Area, ConfirmURL string }{"the Riverside neighbourhood", sampleBaseURL + "/alerts/confirm/abc"},
 	"alert_message": alertSample{"Street meeting", "Message from your neighbourhood team", "the Riverside neighbourhood",
 		sampleBaseURL + "/messages/1", sampleBaseURL + "/alerts/unsubscribe/abc", "urgent"},

@@ -35,6 +35,17 @@ type AnswerInput struct {
 	Rank    []string
 }
 
+// Empty reports whether nothing at all was typed or chosen, as when
+// someone saves to come back later before answering this question.
+func (in AnswerInput) Empty() bool {
+	for _, r := range in.Rank {
+		if r != "" {
+			return false
+		}
+	}
+	return len(in.Choices) == 0 && in.Other == "" && in.Text == "" && in.Rating == ""
+}
+
 // ParseAnswer validates the answer to q and returns it. The field names of
 // errors are "answer" (the question), "other" and "rank-N" (option N).
 func (in AnswerInput) ParseAnswer(q Question) (Answer, FieldErrors) {
