@@ -23,7 +23,7 @@ type NewComment struct {
 // of the same form returns the first comment's id and queues nothing.
 func (t *Tx) CreateComment(ctx context.Context, in NewComment, now time.Time) (int64, error) {
 	var c consultationRow
-	err := t.tx.GetContext(ctx, &c, `SELECT `+consultationColumns+` FROM consultations c
+	err := t.tx.GetContext(ctx, &c, `SELECT `+publicColumns+` FROM consultations c
 		WHERE c.id = $1 AND c.state <> 'draft' FOR SHARE`, in.ConsultationID)
 	if err != nil {
 		return 0, wrap("create comment", err)
@@ -162,13 +162,6 @@ func (s *Store) SavedAnswers(ctx context.Context, consultationID int64, tokenHas
 	err := s.db.GetContext(ctx, &draft, `SELECT draft FROM consultation_saved_answers
 		WHERE consultation_id = $1 AND token_hash = $2 AND expires_at > $3`, consultationID, tokenHash, now)
 	return draft, wrap("saved answers", err)
-}
-
-// DeleteSavedAnswers deletes every saved copy of the answers with this
-// idempotency key: they have been sent.
-func (t *Tx) DeleteSavedAnswers(ctx context.Context, draftKey string) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM consultation_saved_answers WHERE draft_key = $1`, draftKey)
-	return wrap("delete saved answers", err)
 }
 
 // PruneSavedAnswers deletes saved answers whose consultation has closed.

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -26,88 +27,109 @@ type ResponseInput struct {
 // anonymous response to the consultation.
 var ErrAlreadyResponded = errors.New("db: already responded")
 
+// saveResponseSQL stores a response, its answers (a JSON array) and
+// deletes any copies saved to come back to, in one statement, while the
+// consultation is open; %s is how the response row is inserted (an
+// account's replaces its earlier one, an anonymous session's never
+// does). The consultation's row is shared-locked so that closing it waits.
+// Answers the response no longer has are deleted and the rest upserted,
+// so the two never touch the same row. open is NULL for a missing or
+// draft consultation; id is NULL when nothing was inserted.
+const saveResponseSQL = `
+	WITH c AS (SELECT c.id, (c.state = 'published' AND c.opens_at <= $7 AND c.closes_at > $7) AS open
+	             FROM consultations c WHERE c.id = $1 AND c.state <> 'draft' FOR SHARE),
+	     x AS (SELECT * FROM jsonb_to_recordset($6::jsonb)
+	                      AS x(question_id bigint, choices text[], text_value text, rating integer)),
+	     r AS (INSERT INTO consultation_responses (consultation_id, user_id, session_hash, idempotency_key, age_band, reported_asb)
+	           SELECT c.id, NULLIF($2, 0), $3, $4, $5, $8 FROM c WHERE c.open
+	           %s),
+	     gone AS (DELETE FROM consultation_answers o USING r
+	               WHERE o.response_id = r.id AND o.question_id NOT IN (SELECT question_id FROM x)),
+	     a AS (INSERT INTO consultation_answers (response_id, question_id, choices, text_value, rating)
+	           SELECT r.id, q.id, x.choices, x.text_value, x.rating
+	             FROM r, x JOIN consultation_questions q ON q.id = x.question_id AND q.consultation_id = $1
+	           ON CONFLICT (response_id, question_id) DO UPDATE
+	              SET choices = EXCLUDED.choices, text_value = EXCLUDED.text_value, rating = EXCLUDED.rating),
+	     saved AS (DELETE FROM consultation_saved_answers WHERE draft_key = $4 AND consultation_id = $1)
+	SELECT (SELECT open FROM c) AS open, (SELECT id FROM r) AS id, coalesce((SELECT updated FROM r), false) AS updated`
+
+var (
+	saveAccountResponseSQL = fmt.Sprintf(saveResponseSQL, `ON CONFLICT (consultation_id, user_id) DO UPDATE
+	              SET age_band = EXCLUDED.age_band, reported_asb = EXCLUDED.reported_asb, updated_at = now()
+	           RETURNING id, xmax <> 0 AS updated`)
+	saveAnonymousResponseSQL = fmt.Sprintf(saveResponseSQL, `ON CONFLICT DO NOTHING RETURNING id, false AS updated`)
+)
+
+// answerJSON is one answer as saveResponseSQL reads it.
+type answerJSON struct {
+	QuestionID int64    `json:"question_id"`
+	Choices    []string `json:"choices"`
+	Text       string   `json:"text_value"`
+	Rating     *int     `json:"rating"`
+}
+
 // SaveResponse stores a response while the consultation is open (otherwise
-// portal.ErrConflict; a draft is portal.ErrNotFound). An account's second
-// response replaces its first (updated is true); an anonymous session's
-// second response is refused with ErrAlreadyResponded, except a replay of
-// the same form, which returns the original.
+// portal.ErrConflict; a draft is portal.ErrNotFound), in one statement. An
+// account's second response replaces its first (updated is true); an
+// anonymous session's second response is refused with ErrAlreadyResponded,
+// except a replay of the same form, which returns the original. Copies of
+// the answers saved to come back to are deleted.
+func (s *Store) SaveResponse(ctx context.Context, in ResponseInput, now time.Time) (id int64, updated bool, err error) {
+	return saveResponse(ctx, s.db, in, now)
+}
+
+// SaveResponse is Store.SaveResponse inside a transaction.
 func (t *Tx) SaveResponse(ctx context.Context, in ResponseInput, now time.Time) (id int64, updated bool, err error) {
-	var c consultationRow
-	err = t.tx.GetContext(ctx, &c, `SELECT `+consultationColumns+` FROM consultations c
-		WHERE c.id = $1 AND c.state <> 'draft' FOR SHARE`, in.ConsultationID)
+	return saveResponse(ctx, t.tx, in, now)
+}
+
+func saveResponse(ctx context.Context, x execer, in ResponseInput, now time.Time) (int64, bool, error) {
+	answers := make([]answerJSON, 0, len(in.Answers))
+	for _, a := range in.Answers {
+		aj := answerJSON{QuestionID: a.QuestionID, Choices: a.Choices, Text: a.Text}
+		if aj.Choices == nil {
+			aj.Choices = []string{}
+		}
+		if a.Rating != 0 {
+			aj.Rating = &a.Rating
+		}
+		answers = append(answers, aj)
+	}
+	js, err := json.Marshal(answers)
 	if err != nil {
-		return 0, false, wrap("save response", err)
+		return 0, false, fmt.Errorf("db: save response: %w", err)
 	}
-	if !c.consultation().Open(now) {
-		return 0, false, fmt.Errorf("db: save response: %w", portal.ErrConflict)
-	}
+	q := saveAnonymousResponseSQL
 	if in.UserID != 0 {
-		id, updated, err = t.upsertAccountResponse(ctx, in)
-	} else {
-		id, err = t.insertAnonymousResponse(ctx, in)
+		q = saveAccountResponseSQL
 	}
-	if err != nil {
-		return 0, false, err
-	}
-	return id, updated, t.replaceAnswers(ctx, id, in.Answers)
-}
-
-func (t *Tx) upsertAccountResponse(ctx context.Context, in ResponseInput) (int64, bool, error) {
 	var r struct {
-		ID      int64 `db:"id"`
-		Updated bool  `db:"updated"`
+		Open    sql.NullBool  `db:"open"`
+		ID      sql.NullInt64 `db:"id"`
+		Updated bool          `db:"updated"`
 	}
-	err := t.tx.GetContext(ctx, &r, `
-		INSERT INTO consultation_responses (consultation_id, user_id, idempotency_key, age_band, reported_asb)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (consultation_id, user_id) DO UPDATE
-		   SET age_band = EXCLUDED.age_band, reported_asb = EXCLUDED.reported_asb, updated_at = now()
-		RETURNING id, xmax <> 0 AS updated`,
-		in.ConsultationID, in.UserID, in.IdempotencyKey, in.AboutYou.AgeBand, in.AboutYou.ReportedASB)
-	return r.ID, r.Updated, wrap("save account response", err)
-}
-
-func (t *Tx) insertAnonymousResponse(ctx context.Context, in ResponseInput) (int64, error) {
-	var id int64
-	err := t.tx.GetContext(ctx, &id, `
-		INSERT INTO consultation_responses (consultation_id, session_hash, idempotency_key, age_band, reported_asb)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT DO NOTHING RETURNING id`,
-		in.ConsultationID, in.SessionHash, in.IdempotencyKey, in.AboutYou.AgeBand, in.AboutYou.ReportedASB)
-	if !errors.Is(err, sql.ErrNoRows) {
-		return id, wrap("save anonymous response", err)
+	err = x.GetContext(ctx, &r, q, in.ConsultationID, in.UserID, in.SessionHash, in.IdempotencyKey,
+		in.AboutYou.AgeBand, js, now, in.AboutYou.ReportedASB)
+	switch {
+	case err != nil:
+		return 0, false, wrap("save response", err)
+	case !r.Open.Valid:
+		return 0, false, wrap("save response", sql.ErrNoRows)
+	case !r.Open.Bool:
+		return 0, false, fmt.Errorf("db: save response: %w", portal.ErrConflict)
+	case r.ID.Valid:
+		return r.ID.Int64, r.Updated, nil
 	}
 	// Nothing inserted: a replay of this very form, or a second response.
-	err = t.tx.GetContext(ctx, &id, `
+	var id int64
+	err = x.GetContext(ctx, &id, `
 		SELECT id FROM consultation_responses
 		 WHERE consultation_id = $1 AND session_hash = $2 AND idempotency_key = $3`,
 		in.ConsultationID, in.SessionHash, in.IdempotencyKey)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrAlreadyResponded
+		return 0, false, ErrAlreadyResponded
 	}
-	return id, wrap("save anonymous response", err)
-}
-
-func (t *Tx) replaceAnswers(ctx context.Context, responseID int64, answers portal.Answers) error {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM consultation_answers WHERE response_id = $1`, responseID); err != nil {
-		return wrap("replace answers", err)
-	}
-	for _, a := range answers {
-		choices := a.Choices
-		if choices == nil {
-			choices = []string{}
-		}
-		_, err := t.tx.ExecContext(ctx, `
-			INSERT INTO consultation_answers (response_id, question_id, choices, text_value, rating)
-			SELECT $1, q.id, $3, $4, NULLIF($5, 0)
-			  FROM consultation_questions q JOIN consultation_responses r ON r.consultation_id = q.consultation_id
-			 WHERE q.id = $2 AND r.id = $1`,
-			responseID, a.QuestionID, pq.Array(choices), a.Text, a.Rating)
-		if err != nil {
-			return wrap("replace answers", err)
-		}
-	}
-	return nil
+	return id, false, wrap("save anonymous response", err)
 }
 
 // AccountResponse returns an account's answers to a consultation, or

@@ -14,6 +14,14 @@ import (
 // scope covers entirely, in SQL.
 const consultationScope = `(:all OR (c.area_level <> 'force' AND c.neighbourhood_ids <@ CAST(:areas AS integer[])))`
 
+// publicColumns are a consultation's columns without its response count,
+// which public pages never show: counting costs a scan of the responses
+// on every page a respondent opens.
+const publicColumns = `c.id, c.kind, c.state, c.title, c.summary, c.body, c.area_level, c.area_code,
+	c.area_name, c.neighbourhood_ids, c.opens_at, c.closes_at, c.comments_enabled, c.published_at,
+	c.closed_at, c.results_published_at, c.we_did, c.we_did_at, 0 AS responses`
+
+// consultationColumns are the columns staff pages read, with the count.
 const consultationColumns = `c.id, c.kind, c.state, c.title, c.summary, c.body, c.area_level, c.area_code,
 	c.area_name, c.neighbourhood_ids, c.opens_at, c.closes_at, c.comments_enabled, c.published_at,
 	c.closed_at, c.results_published_at, c.we_did, c.we_did_at,
@@ -149,20 +157,21 @@ func (s *Store) StaffConsultations(ctx context.Context, scope portal.Scope) ([]p
 	return consultationList(rows), wrap("staff consultations", err)
 }
 
-// PublicConsultation returns a published or closed consultation; drafts
-// answer portal.ErrNotFound.
+// PublicConsultation returns a published or closed consultation, without
+// its response count; drafts answer portal.ErrNotFound.
 func (s *Store) PublicConsultation(ctx context.Context, id int64) (portal.Consultation, error) {
 	var r consultationRow
-	err := s.db.GetContext(ctx, &r, `SELECT `+consultationColumns+` FROM consultations c
+	err := s.db.GetContext(ctx, &r, `SELECT `+publicColumns+` FROM consultations c
 		WHERE c.id = $1 AND c.state <> 'draft'`, id)
 	return r.consultation(), wrap("public consultation", err)
 }
 
-// PublicConsultations lists published and closed consultations, soonest
+// PublicConsultations lists published and closed consultations (without
+// response counts), soonest
 // closing first; neighbourhoodID > 0 keeps those covering it.
 func (s *Store) PublicConsultations(ctx context.Context, neighbourhoodID int64) ([]portal.Consultation, error) {
 	var rows []consultationRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT `+consultationColumns+` FROM consultations c
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+publicColumns+` FROM consultations c
 		WHERE c.state <> 'draft' AND ($1 = 0 OR c.neighbourhood_ids @> ARRAY[$1::integer])
 		ORDER BY c.closes_at DESC, c.id DESC LIMIT 200`, neighbourhoodID)
 	return consultationList(rows), wrap("public consultations", err)
@@ -224,7 +233,7 @@ func (t *Tx) SetWeDid(ctx context.Context, id int64, scope portal.Scope, text st
 // first, for the Atom feed and neighbourhood pages (neighbourhoodID 0: all).
 func (s *Store) WeDidFeed(ctx context.Context, neighbourhoodID int64, limit int) ([]portal.Consultation, error) {
 	var rows []consultationRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT `+consultationColumns+` FROM consultations c
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+publicColumns+` FROM consultations c
 		WHERE c.state <> 'draft' AND c.we_did_at IS NOT NULL
 		  AND ($1 = 0 OR c.neighbourhood_ids @> ARRAY[$1::integer])
 		ORDER BY c.we_did_at DESC, c.id DESC LIMIT $2`, neighbourhoodID, limit)

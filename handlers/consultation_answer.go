@@ -99,13 +99,19 @@ func (h *Handler) sessionHash(w http.ResponseWriter, r *http.Request) ([]byte, e
 // answerable loads an open consultation, its questions and the draft, or
 // renders the refusal: not open, or already answered from this browser.
 func (h *Handler) answerable(w http.ResponseWriter, r *http.Request) (c portal.Consultation, qs []portal.Question, d *consultationDraft, ok bool, err error) {
+	return h.loadAnswerable(w, r, true)
+}
+
+// loadAnswerable is answerable; checkResponded false leaves the "already
+// answered" check to the statement that stores the response.
+func (h *Handler) loadAnswerable(w http.ResponseWriter, r *http.Request, checkResponded bool) (c portal.Consultation, qs []portal.Question, d *consultationDraft, ok bool, err error) {
 	if c, err = h.publicConsultation(r); err != nil {
 		return
 	}
 	if !c.Open(h.now()) {
 		return c, nil, nil, false, h.refuseClosed(w, r, c)
 	}
-	if u := currentUser(r); u == nil || u.IsStaff() {
+	if u := currentUser(r); checkResponded && (u == nil || u.IsStaff()) {
 		hash, err := h.sessionHash(w, r)
 		if err != nil {
 			return c, nil, nil, false, err
@@ -370,7 +376,7 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	c, qs, d, ok, err := h.answerable(w, r)
+	c, qs, d, ok, err := h.loadAnswerable(w, r, false)
 	if !ok {
 		return err
 	}
@@ -380,7 +386,10 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 		return nil
 	}
 	kept, missing, complete := portal.Complete(qs, d.Answers)
-	if !complete {
+	if !complete { // perhaps sent already: the full check refuses a second response
+		if _, _, _, ok, err := h.answerable(w, r); !ok {
+			return err
+		}
 		http.Redirect(w, r, h.questionURL(c, missing), http.StatusSeeOther)
 		return nil
 	}
@@ -393,12 +402,7 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 	} else if in.SessionHash, err = h.sessionHash(w, r); err != nil {
 		return err
 	}
-	err = h.store.InTx(r.Context(), func(tx *db.Tx) error {
-		if _, _, err := tx.SaveResponse(r.Context(), in, h.now()); err != nil {
-			return err
-		}
-		return tx.DeleteSavedAnswers(r.Context(), d.Key)
-	})
+	_, _, err = h.store.SaveResponse(r.Context(), in, h.now())
 	switch {
 	case errors.Is(err, db.ErrAlreadyResponded):
 		return h.refuseResponded(w, r, c)

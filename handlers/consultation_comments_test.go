@@ -73,7 +73,7 @@ func TestConsultationSaveAndReturn(t *testing.T) {
 	second.Get(pub+"/check").Status(t, 200).Contains(t, "Outside the primary school", "1. Speeding")
 	second.PostForm(pub+"/check", nil).Status(t, 303)
 	ctx := context.Background()
-	if c, _ := w.s.Store.PublicConsultation(ctx, w.id); c.Responses != 1 {
+	if c, _ := w.s.Store.ConsultationInScope(ctx, w.id, portal.Scope{All: true}); c.Responses != 1 {
 		t.Fatalf("responses = %d, want 1", c.Responses)
 	}
 	// Sent: the link no longer works.

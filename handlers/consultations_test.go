@@ -185,7 +185,7 @@ func TestConsultationAnsweringAnonymousAndAccount(t *testing.T) {
 	if err != nil || a[qs[0].ID].Choices[0] != "No" || len(a) != 2 || a[qs[2].ID].Choices[0] != "Litter" {
 		t.Fatalf("account response after update: %+v %v", a, err)
 	}
-	c, _ := w.s.Store.PublicConsultation(ctx, w.id)
+	c, _ := w.s.Store.ConsultationInScope(ctx, w.id, portal.Scope{All: true})
 	if c.Responses != 3 {
 		t.Fatalf("responses = %d, want 3", c.Responses)
 	}
@@ -198,7 +198,7 @@ func TestConsultationAnsweringAnonymousAndAccount(t *testing.T) {
 	bot.PostForm(pub+"/questions/1", url.Values{"answer": {"No"}})
 	bot.PostForm(pub+"/questions/3", url.Values{"rank-1": {"1"}})
 	bot.PostForm(pub+"/check", url.Values{"website": {"http://spam.example"}}).Status(t, 303)
-	if c, _ := w.s.Store.PublicConsultation(ctx, w.id); c.Responses != 3 {
+	if c, _ := w.s.Store.ConsultationInScope(ctx, w.id, portal.Scope{All: true}); c.Responses != 3 {
 		t.Fatalf("the honeypot stored a response")
 	}
 }

@@ -15,10 +15,14 @@
 #      phone number; 4. repeats 3 with an email address, so the acknowledgement email is queued
 #      in the same transaction (shown for information: the bare server sends no email).
 #   Open311 submissions queue no email (the partner tells its user), so 1 and 3 are the goals.
+#   5. bench/consult publishes a consultation of five questions and times "Send your answers",
+#      POST /have-your-say/{id}/check, from sessions holding every answer (prepared untimed, as
+#      in 3), against the bare server storing the same response and answers in one statement.
 # Each of 1 and 2 runs BENCH_DURATION (10s) after BENCH_WARMUP (2s), at BENCH_CLIENTS (32)
 # concurrent keep-alive clients. Printed: requests/s, p50 and p99 latency, Beacon/bare ratios, and
 # the goals (Beacon >= 0.5x bare throughput, p99 < 100 ms). BENCH_STRICT=1 exits 1 on a missed goal.
-# BENCH_WORKSPACE=0 skips the workspace part (scripts/bench-workspace.sh, 1,000,000 reports).
+# BENCH_PARTS picks the parts to run (default "reports consultations workspace": 1-4, 5, and
+# scripts/bench-workspace.sh with its 1,000,000 reports); BENCH_WORKSPACE=0 leaves out the last.
 #
 # Beacon runs with DEV=1 because production mode requires SMTP_URL (with DEV=1 and no SMTP_URL,
 # mail goes nowhere), LOG_FORMAT=json with its logs discarded, templates embedded (it runs in a
@@ -32,6 +36,9 @@ CLIENTS="${BENCH_CLIENTS:-32}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-2s}"
 DRAFTS="${BENCH_DRAFTS:-40}"
+PARTS="${BENCH_PARTS:-reports consultations workspace}"
+[ "${BENCH_WORKSPACE:-1}" = 1 ] || PARTS="${PARTS//workspace/}"
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 WORK="$(mktemp -d)"
 DB_NAME="beacon_bench_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 ADMIN_URL=""
@@ -91,6 +98,7 @@ say "building bin/beacon, bench/bare and bench/load"
 go build -o bin/beacon .
 go build -o "$WORK/bare" ./bench/bare
 go build -o "$WORK/load" ./bench/load
+go build -o "$WORK/consult" ./bench/consult
 
 say "scratch database $DB_NAME"
 ADMIN_URL="$(scripts/db.sh ensure postgres)"
@@ -124,14 +132,22 @@ printf '\nmake bench: %s CPU(s), %s, PostgreSQL %s, Go %s\n' "$(nproc)" "$(uname
 strict=()
 [ "${BENCH_STRICT:-}" = 1 ] && strict=(-strict)
 status=0
-"$WORK/load" -beacon "http://127.0.0.1:$BEACON_PORT" -bare "http://127.0.0.1:$BARE_PORT" -key "$KEY" \
-	-c "$CLIENTS" -d "$DURATION" -warmup "$WARMUP" -drafts "$DRAFTS" "${strict[@]}" || status=$?
-printf '\nreports stored during the run: %s\n' "$(psql "$DATABASE_URL" -Atc 'SELECT count(*) FROM reports')"
+if part reports; then
+	"$WORK/load" -beacon "http://127.0.0.1:$BEACON_PORT" -bare "http://127.0.0.1:$BARE_PORT" -key "$KEY" \
+		-c "$CLIENTS" -d "$DURATION" -warmup "$WARMUP" -drafts "$DRAFTS" "${strict[@]}" || status=$?
+	printf '\nreports stored during the run: %s\n' "$(psql "$DATABASE_URL" -Atc 'SELECT count(*) FROM reports')"
+fi
+if part consultations; then
+	"$WORK/consult" -beacon "http://127.0.0.1:$BEACON_PORT" -bare "http://127.0.0.1:$BARE_PORT" -db "$DATABASE_URL" \
+		-c "$CLIENTS" -d "$DURATION" -warmup "$WARMUP" -drafts "$DRAFTS" "${strict[@]}" || status=$?
+	printf '\nconsultation responses stored during the run: %s\n' \
+		"$(psql "$DATABASE_URL" -Atc 'SELECT count(*) FROM consultation_responses')"
+fi
 if [ -s "$WORK/bare.log" ]; then
 	echo "bare server errors (first lines):" >&2
 	head -n 5 "$WORK/bare.log" >&2
 fi
-if [ "${BENCH_WORKSPACE:-1}" = 1 ]; then
+if part workspace; then
 	scripts/bench-workspace.sh || status=$?
 fi
 exit "$status"

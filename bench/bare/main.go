@@ -1,8 +1,9 @@
 // Command bare is the reference server of `make bench`: a minimal net/http
 // + lib/pq program that stores an ASB report with one INSERT into the same
-// reports table, with the same columns, as Beacon. It has none of Beacon's
-// middleware, validation, idempotency or audit, so it marks the floor that
-// Beacon's throughput is compared with. Not for production use.
+// reports table, with the same columns, as Beacon, and a consultation
+// response with its answers in one statement (consult.go). It has none of
+// Beacon's middleware, validation, idempotency or audit, so it marks the
+// floor that Beacon's throughput is compared with. Not for production use.
 package main
 
 import (
@@ -56,6 +57,7 @@ func main() {
 	db.SetMaxIdleConns(*conns)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /requests.json", func(w http.ResponseWriter, r *http.Request) { create(db, w, r) })
+	mux.HandleFunc("POST /consultations/{id}/responses", func(w http.ResponseWriter, r *http.Request) { createResponse(db, w, r) })
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
