@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/beacon-portal/beacon/portal"
@@ -51,6 +52,55 @@ func questions(ctx context.Context, x execer, consultationID int64) ([]portal.Qu
 		out[i] = r.question()
 	}
 	return out, nil
+}
+
+// questionJSON is a question as json_agg writes its row.
+type questionJSON struct {
+	ID            int64    `json:"id"`
+	Position      int      `json:"position"`
+	Kind          string   `json:"kind"`
+	Prompt        string   `json:"prompt"`
+	Hint          string   `json:"hint"`
+	Required      bool     `json:"required"`
+	Options       []string `json:"options"`
+	AllowOther    bool     `json:"allow_other"`
+	MaxRank       int      `json:"max_rank"`
+	ShowIfQID     *int64   `json:"show_if_question_id"`
+	ShowIfValue   string   `json:"show_if_value"`
+	ResultsPublic bool     `json:"results_public"`
+}
+
+// PublicConsultationWithQuestions is PublicConsultation and Questions in
+// one round trip, for the pages a respondent goes through.
+func (s *Store) PublicConsultationWithQuestions(ctx context.Context, id int64) (portal.Consultation, []portal.Question, error) {
+	var r struct {
+		consultationRow
+		Questions []byte `db:"questions"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT `+publicColumns+`,
+		       (SELECT coalesce(json_agg(q ORDER BY q.position), '[]')
+		          FROM (SELECT id, position, kind, prompt, hint, required, options, allow_other, max_rank,
+		                       show_if_question_id, show_if_value, results_public
+		                  FROM consultation_questions WHERE consultation_id = c.id) q) AS questions
+		  FROM consultations c WHERE c.id = $1 AND c.state <> 'draft'`, id)
+	if err != nil {
+		return portal.Consultation{}, nil, wrap("public consultation with questions", err)
+	}
+	var rows []questionJSON
+	if err := json.Unmarshal(r.Questions, &rows); err != nil {
+		return portal.Consultation{}, nil, fmt.Errorf("db: public consultation with questions: %w", err)
+	}
+	qs := make([]portal.Question, len(rows))
+	for i, q := range rows {
+		var showIf int64
+		if q.ShowIfQID != nil {
+			showIf = *q.ShowIfQID
+		}
+		qs[i] = portal.Question{ID: q.ID, Position: q.Position, Kind: portal.QuestionKind(q.Kind), Prompt: q.Prompt,
+			Hint: q.Hint, Required: q.Required, Options: q.Options, AllowOther: q.AllowOther, MaxRank: q.MaxRank,
+			ShowIfQuestionID: showIf, ShowIfValue: q.ShowIfValue, ResultsPublic: q.ResultsPublic}
+	}
+	return r.consultationRow.consultation(), qs, nil
 }
 
 // editable locks a consultation in scope and checks that its questions may

@@ -105,7 +105,11 @@ func (h *Handler) answerable(w http.ResponseWriter, r *http.Request) (c portal.C
 // loadAnswerable is answerable; checkResponded false leaves the "already
 // answered" check to the statement that stores the response.
 func (h *Handler) loadAnswerable(w http.ResponseWriter, r *http.Request, checkResponded bool) (c portal.Consultation, qs []portal.Question, d *consultationDraft, ok bool, err error) {
-	if c, err = h.publicConsultation(r); err != nil {
+	id, perr := strconv.ParseInt(routeVar(r, "id"), 10, 64)
+	if perr != nil {
+		return c, nil, nil, false, errNotFound
+	}
+	if c, qs, err = h.store.PublicConsultationWithQuestions(r.Context(), id); err != nil {
 		return
 	}
 	if !c.Open(h.now()) {
@@ -120,9 +124,6 @@ func (h *Handler) loadAnswerable(w http.ResponseWriter, r *http.Request, checkRe
 		if err != nil || done {
 			return c, nil, nil, false, orRender(err, func() error { return h.refuseResponded(w, r, c) })
 		}
-	}
-	if qs, err = h.store.Questions(r.Context(), c.ID); err != nil {
-		return
 	}
 	d, err = h.loadConsultationDraft(r, c)
 	return c, qs, d, err == nil, err
