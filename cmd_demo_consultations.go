@@ -16,8 +16,9 @@ import (
 const demoConsultationTitle = "What should Riverside's policing priorities be?"
 
 // loadDemoConsultations adds an open priorities consultation for Riverside
-// (a single choice, a question shown only after "Yes", and a ranking) the
-// first time it runs; later runs change nothing.
+// (a single choice, a question shown only after "Yes", and a ranking) that
+// takes comments, with one comment waiting for moderation, the first time
+// it runs; later runs change nothing.
 func loadDemoConsultations(ctx context.Context, store *db.Store, stdout io.Writer) error {
 	all := portal.Scope{All: true}
 	list, err := store.StaffConsultations(ctx, all)
@@ -36,7 +37,7 @@ func loadDemoConsultations(ctx context.Context, store *db.Store, stdout io.Write
 			Title: demoConsultationTitle, Summary: "Tell the Riverside team which problems to tackle first over the next six months.",
 			Body:      "We will publish the results and say what we did.\n\nIt takes about 3 minutes.",
 			AreaLevel: portal.LevelNeighbourhood, AreaCode: "north-riverside",
-			OpensAt: now.Add(-24 * time.Hour), ClosesAt: now.AddDate(0, 0, 28)}, all, 0)
+			OpensAt: now.Add(-24 * time.Hour), ClosesAt: now.AddDate(0, 0, 28), CommentsEnabled: true}, all, 0)
 		if err != nil {
 			return err
 		}
@@ -60,11 +61,17 @@ func loadDemoConsultations(ctx context.Context, store *db.Store, stdout io.Write
 			q.Position = len(earlier) + 1
 			earlier = append(earlier, q)
 		}
-		return tx.PublishConsultation(ctx, id, all, now)
+		if err := tx.PublishConsultation(ctx, id, all, now); err != nil {
+			return err
+		}
+		// A comment waiting in the Riverside team's moderation queue.
+		_, err = tx.CreateComment(ctx, db.NewComment{ConsultationID: id, IdempotencyKey: "demo-comment-1",
+			Body: "The off-road bikes on the river path are the worst thing about living here. Please do something."}, now)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "Demo consultations: 1 open priorities consultation for Riverside")
+	fmt.Fprintln(stdout, "Demo consultations: 1 open priorities consultation for Riverside, 1 comment to moderate")
 	return nil
 }

@@ -33,6 +33,8 @@ func TestDemoCommandLoadsConsultations(t *testing.T) {
 		`SELECT count(*) FROM consultations WHERE state = 'published' AND kind = 'priorities'`: 1,
 		`SELECT count(*) FROM consultation_questions`:                                          4,
 		`SELECT count(*) FROM consultation_questions WHERE show_if_question_id IS NOT NULL`:    1,
+		`SELECT count(*) FROM consultation_comments WHERE state = 'pending'`:                   1,
+		`SELECT count(*) FROM moderation_items WHERE kind = 'consultation_comment'`:            1,
 	} {
 		var n int
 		if err := conn.QueryRow(q).Scan(&n); err != nil || n != want {

@@ -123,7 +123,7 @@ func TestInsightByKeyboard(t *testing.T) {
 func TestModerationByKeyboard(t *testing.T) {
 	b, _ := insightBrowser(t)
 	b.Visit("/staff/moderation")
-	if got := b.Text("main"); !strings.Contains(got, "Waiting (2)") || !strings.Contains(got, "Public text (consultation_comment)") {
+	if got := b.Text("main"); !strings.Contains(got, "Waiting (2)") || !strings.Contains(got, "Consultation comment") {
 		t.Fatalf("queue: %q", got)
 	}
 	auditA11y(t, b)
