@@ -45,6 +45,9 @@ type Config struct {
 	// Targets are the triage target times in working days per risk;
 	// TARGET_DAYS="high=1,medium=2,low=5" changes them.
 	Targets portal.Targets
+	// Map is the report's optional map pin (MAP_TILES_URL, MAP_ATTRIBUTION):
+	// off unless a tile server is set.
+	Map handlers.MapConfig
 }
 
 // configError names the variable at fault so start-up fails with one clear line.
@@ -86,6 +89,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	str("LOG_FORMAT", &c.LogFormat)
 	str("TRUSTED_PROXIES", &proxies)
 	str("DATA_DIR", &c.DataDir)
+	str("MAP_TILES_URL", &c.Map.TilesURL)
+	str("MAP_ATTRIBUTION", &c.Map.Attribution)
 
 	dev, err := parseBool("DEV", getenv("DEV"))
 	errs = append(errs, err)
@@ -136,6 +141,9 @@ func (c Config) Validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		return configError{"REQUEST_TIMEOUT", "must be positive"}
+	}
+	if err := c.Map.Validate(); err != nil {
+		return configError{"MAP_TILES_URL", err.Error()}
 	}
 	return c.validateMail()
 }

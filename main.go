@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hcfg := handlers.Config{
 		BaseURL: cfg.BaseURL, SessionKeys: cfg.SessionKeys, Dev: cfg.Dev,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
-		Limits: cfg.Limits, Targets: cfg.Targets, CourseOfferHold: cfg.CourseOfferHold,
+		Limits: cfg.Limits, Targets: cfg.Targets, CourseOfferHold: cfg.CourseOfferHold, Map: cfg.Map,
 	}
 	if cfg.Dev {
 		if _, err := os.Stat("templates/layouts"); err == nil {

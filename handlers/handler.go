@@ -41,6 +41,8 @@ type Config struct {
 	// OnRender, when set, is told the name of each template rendered; tests
 	// use it to prove that every template is rendered at least once.
 	OnRender func(name string)
+	// Map turns on the report's optional map pin.
+	Map MapConfig
 }
 
 // Limits are the rate limits applied to public forms and sign-in.

@@ -125,7 +125,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // cached by default (they may show forms or personal data); static assets
 // override this with immutable caching.
 func (h *Handler) securityHeaders(next http.Handler) http.Handler {
-	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:" + h.cfg.Map.imgSource() + "; " +
 		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; " +
 		"base-uri 'none'; object-src 'none'"
 	if h.https() {

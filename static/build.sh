@@ -45,6 +45,13 @@ govuk_version="$(node -p 'require("./node_modules/govuk-frontend/package.json").
 	sed -e 's|//# sourceMappingURL=.*$||' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js
 } >"$out/govuk-frontend.min.js"
 
+# Leaflet for the report's optional map, loaded by map.mjs only on pages
+# with a map; its stylesheet refers to its images by relative URL.
+cp src/map.mjs "$out/"
+mkdir -p "$out/leaflet/images"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$out/leaflet/"
+cp node_modules/leaflet/dist/images/*.png "$out/leaflet/images/"
+
 # axe-core for the browser tests' accessibility audits.
 cp node_modules/axe-core/axe.min.js ../e2e/testdata/axe.min.js
 

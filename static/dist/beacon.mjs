@@ -19,6 +19,10 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 initAll()
 
+// The report's optional map (only where the force has a tile server).
+const map = document.querySelector('[data-module="app-map"]')
+if (map) import('./map.mjs').then((m) => m.initMap(map))
+
 // GOV.UK Frontend 5 sets aria-expanded on radio and checkbox inputs that
 // reveal conditional questions. ARIA 1.2 does not allow aria-expanded on
 // those roles (axe-core: aria-allowed-attr), and screen readers announce
