@@ -70,19 +70,27 @@ type questionJSON struct {
 	ResultsPublic bool     `json:"results_public"`
 }
 
+// consultationWithQuestionsSQL reads a public consultation and its
+// questions (as JSON) at once.
+const consultationWithQuestionsSQL = `SELECT ` + publicColumns + `,
+	       (SELECT coalesce(json_agg(q ORDER BY q.position), '[]')
+	          FROM (SELECT id, position, kind, prompt, hint, required, options, allow_other, max_rank,
+	                       show_if_question_id, show_if_value, results_public
+	                  FROM consultation_questions WHERE consultation_id = c.id) q) AS questions
+	  FROM consultations c WHERE c.id = $1 AND c.state <> 'draft'`
+
 // PublicConsultationWithQuestions is PublicConsultation and Questions in
-// one round trip, for the pages a respondent goes through.
+// one round trip (a prepared statement), for the pages a respondent goes
+// through.
 func (s *Store) PublicConsultationWithQuestions(ctx context.Context, id int64) (portal.Consultation, []portal.Question, error) {
 	var r struct {
 		consultationRow
 		Questions []byte `db:"questions"`
 	}
-	err := s.db.GetContext(ctx, &r, `SELECT `+publicColumns+`,
-		       (SELECT coalesce(json_agg(q ORDER BY q.position), '[]')
-		          FROM (SELECT id, position, kind, prompt, hint, required, options, allow_other, max_rank,
-		                       show_if_question_id, show_if_value, results_public
-		                  FROM consultation_questions WHERE consultation_id = c.id) q) AS questions
-		  FROM consultations c WHERE c.id = $1 AND c.state <> 'draft'`, id)
+	st, err := s.stmt(ctx, consultationWithQuestionsSQL)
+	if err == nil {
+		err = st.GetContext(ctx, &r, id)
+	}
 	if err != nil {
 		return portal.Consultation{}, nil, wrap("public consultation with questions", err)
 	}

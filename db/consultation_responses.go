@@ -21,20 +21,32 @@ type ResponseInput struct {
 	IdempotencyKey string
 	Answers        portal.Answers
 	AboutYou       portal.AboutYouInput
+	// Session, when set, is the respondent's session as it must be once
+	// the response is stored (their answers gone from it). It is saved in
+	// the same statement, so "Send your answers" commits once, and only
+	// when a response was stored.
+	Session *SessionRecord
+}
+
+// SavedResponse is what storing a response did.
+type SavedResponse struct {
+	ID           int64
+	Updated      bool // an account's earlier response was replaced
+	SessionSaved bool // ResponseInput.Session was saved
 }
 
 // ErrAlreadyResponded means this browser session has already sent an
 // anonymous response to the consultation.
 var ErrAlreadyResponded = errors.New("db: already responded")
 
-// saveResponseSQL stores a response, its answers (a JSON array) and
-// deletes any copies saved to come back to, in one statement, while the
-// consultation is open; %s is how the response row is inserted (an
-// account's replaces its earlier one, an anonymous session's never
-// does). The consultation's row is shared-locked so that closing it waits.
-// Answers the response no longer has are deleted and the rest upserted,
-// so the two never touch the same row. open is NULL for a missing or
-// draft consultation; id is NULL when nothing was inserted.
+// saveResponseSQL stores a response and its answers (a JSON array),
+// deletes any copies saved to come back to and saves the respondent's
+// session, in one statement, while the consultation is open. %s is how
+// the response row is inserted: an account's replaces its earlier one, an
+// anonymous session's never does. The consultation's row is share-locked
+// so that closing it waits. Answers the response no longer has are deleted
+// and the rest upserted, so the two never touch the same row. open is NULL
+// for a missing or draft consultation; id is NULL when nothing was stored.
 const saveResponseSQL = `
 	WITH c AS (SELECT c.id, (c.state = 'published' AND c.opens_at <= $7 AND c.closes_at > $7) AS open
 	             FROM consultations c WHERE c.id = $1 AND c.state <> 'draft' FOR SHARE),
@@ -50,8 +62,14 @@ const saveResponseSQL = `
 	             FROM r, x JOIN consultation_questions q ON q.id = x.question_id AND q.consultation_id = $1
 	           ON CONFLICT (response_id, question_id) DO UPDATE
 	              SET choices = EXCLUDED.choices, text_value = EXCLUDED.text_value, rating = EXCLUDED.rating),
-	     saved AS (DELETE FROM consultation_saved_answers WHERE draft_key = $4 AND consultation_id = $1)
-	SELECT (SELECT open FROM c) AS open, (SELECT id FROM r) AS id, coalesce((SELECT updated FROM r), false) AS updated`
+	     saved AS (DELETE FROM consultation_saved_answers WHERE draft_key = $4 AND consultation_id = $1),
+	     sess AS (INSERT INTO sessions (id_hash, data, user_id, expires_at)
+	              SELECT $9, $10, NULLIF($11, 0), $12 FROM r WHERE CAST($9 AS bytea) IS NOT NULL
+	              ON CONFLICT (id_hash) DO UPDATE
+	                 SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at
+	              RETURNING 1)
+	SELECT (SELECT open FROM c) AS open, (SELECT id FROM r) AS id, coalesce((SELECT updated FROM r), false) AS updated,
+	       EXISTS (SELECT 1 FROM sess) AS session_saved`
 
 var (
 	saveAccountResponseSQL = fmt.Sprintf(saveResponseSQL, `ON CONFLICT (consultation_id, user_id) DO UPDATE
@@ -74,16 +92,9 @@ type answerJSON struct {
 // anonymous session's second response is refused with ErrAlreadyResponded,
 // except a replay of the same form, which returns the original. Copies of
 // the answers saved to come back to are deleted.
-func (s *Store) SaveResponse(ctx context.Context, in ResponseInput, now time.Time) (id int64, updated bool, err error) {
-	return saveResponse(ctx, s.db, in, now)
-}
-
-// SaveResponse is Store.SaveResponse inside a transaction.
-func (t *Tx) SaveResponse(ctx context.Context, in ResponseInput, now time.Time) (id int64, updated bool, err error) {
-	return saveResponse(ctx, t.tx, in, now)
-}
-
-func saveResponse(ctx context.Context, x execer, in ResponseInput, now time.Time) (int64, bool, error) {
+// The statement is prepared (prepared.go): it is what "Send your answers"
+// waits for.
+func (s *Store) SaveResponse(ctx context.Context, in ResponseInput, now time.Time) (SavedResponse, error) {
 	answers := make([]answerJSON, 0, len(in.Answers))
 	for _, a := range in.Answers {
 		aj := answerJSON{QuestionID: a.QuestionID, Choices: a.Choices, Text: a.Text}
@@ -97,39 +108,47 @@ func saveResponse(ctx context.Context, x execer, in ResponseInput, now time.Time
 	}
 	js, err := json.Marshal(answers)
 	if err != nil {
-		return 0, false, fmt.Errorf("db: save response: %w", err)
+		return SavedResponse{}, fmt.Errorf("db: save response: %w", err)
+	}
+	var sess SessionRecord
+	if in.Session != nil {
+		sess = *in.Session
 	}
 	q := saveAnonymousResponseSQL
 	if in.UserID != 0 {
 		q = saveAccountResponseSQL
 	}
 	var r struct {
-		Open    sql.NullBool  `db:"open"`
-		ID      sql.NullInt64 `db:"id"`
-		Updated bool          `db:"updated"`
+		Open         sql.NullBool  `db:"open"`
+		ID           sql.NullInt64 `db:"id"`
+		Updated      bool          `db:"updated"`
+		SessionSaved bool          `db:"session_saved"`
 	}
-	err = x.GetContext(ctx, &r, q, in.ConsultationID, in.UserID, in.SessionHash, in.IdempotencyKey,
-		in.AboutYou.AgeBand, js, now, in.AboutYou.ReportedASB)
+	st, err := s.stmt(ctx, q)
+	if err == nil {
+		err = st.GetContext(ctx, &r, in.ConsultationID, in.UserID, in.SessionHash, in.IdempotencyKey,
+			in.AboutYou.AgeBand, js, now, in.AboutYou.ReportedASB, sess.IDHash, sess.Data, sess.UserID, sess.Expires)
+	}
 	switch {
 	case err != nil:
-		return 0, false, wrap("save response", err)
+		return SavedResponse{}, wrap("save response", err)
 	case !r.Open.Valid:
-		return 0, false, wrap("save response", sql.ErrNoRows)
+		return SavedResponse{}, wrap("save response", sql.ErrNoRows)
 	case !r.Open.Bool:
-		return 0, false, fmt.Errorf("db: save response: %w", portal.ErrConflict)
+		return SavedResponse{}, fmt.Errorf("db: save response: %w", portal.ErrConflict)
 	case r.ID.Valid:
-		return r.ID.Int64, r.Updated, nil
+		return SavedResponse{ID: r.ID.Int64, Updated: r.Updated, SessionSaved: r.SessionSaved}, nil
 	}
 	// Nothing inserted: a replay of this very form, or a second response.
 	var id int64
-	err = x.GetContext(ctx, &id, `
+	err = s.db.GetContext(ctx, &id, `
 		SELECT id FROM consultation_responses
 		 WHERE consultation_id = $1 AND session_hash = $2 AND idempotency_key = $3`,
 		in.ConsultationID, in.SessionHash, in.IdempotencyKey)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, ErrAlreadyResponded
+		return SavedResponse{}, ErrAlreadyResponded
 	}
-	return id, false, wrap("save anonymous response", err)
+	return SavedResponse{ID: id}, wrap("save anonymous response", err)
 }
 
 // AccountResponse returns an account's answers to a consultation, or

@@ -95,14 +95,9 @@ func (f consultationFixture) create(t *testing.T, in portal.ConsultationFields, 
 }
 
 func (f consultationFixture) respond(in db.ResponseInput) (int64, bool, error) {
-	var id int64
-	var updated bool
 	in.ConsultationID = f.id
-	err := f.store.InTx(context.Background(), func(tx *db.Tx) (err error) {
-		id, updated, err = tx.SaveResponse(context.Background(), in, time.Now())
-		return err
-	})
-	return id, updated, err
+	got, err := f.store.SaveResponse(context.Background(), in, time.Now())
+	return got.ID, got.Updated, err
 }
 
 func (f consultationFixture) answers(choice string, rank ...string) portal.Answers {
@@ -198,11 +193,8 @@ func TestConsultationRefusesWhenNotOpen(t *testing.T) {
 	ctx := context.Background()
 	upcoming := f.create(t, portal.ConsultationFields{Kind: portal.ConsultationGeneral, Title: "Later", Summary: "S",
 		AreaLevel: portal.LevelNeighbourhood, AreaCode: "north-mill", OpensAt: f.now.Add(time.Hour), ClosesAt: f.now.Add(2 * time.Hour)}, all)
-	err := f.store.InTx(ctx, func(tx *db.Tx) error {
-		_, _, err := tx.SaveResponse(ctx, db.ResponseInput{ConsultationID: upcoming, SessionHash: hash32(1),
-			IdempotencyKey: hex32(1)}, f.now)
-		return err
-	})
+	_, err := f.store.SaveResponse(ctx, db.ResponseInput{ConsultationID: upcoming, SessionHash: hash32(1),
+		IdempotencyKey: hex32(1)}, f.now)
 	if !errors.Is(err, portal.ErrNotFound) {
 		t.Errorf("responding to a draft: %v", err)
 	}

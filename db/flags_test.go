@@ -90,6 +90,42 @@ func TestRepeatLocationWithin100MetresIn30Days(t *testing.T) {
 	}
 }
 
+// The repeat-location window is read from an index of place and time
+// (migration 00024): its edges and spam must be exactly as in the rule.
+func TestRepeatLocationWindowEdgesAndSpam(t *testing.T) {
+	f := newQueueFixture(t)
+	const lat, lon = 52.1850, -1.2400
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	// place adds a report at the place, days and seconds after at (the
+	// window's days counted by PostgreSQL, as the rule counts them).
+	place := func(days, secs int) int64 {
+		t.Helper()
+		id, _ := f.add(t, qReport{lat: lat, lon: lon})
+		if _, err := f.conn.Exec(`UPDATE reports SET created_at = CAST($2 AS timestamptz) + make_interval(days => $3, secs => $4) WHERE id = $1`,
+			id, at, days, secs); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	r := place(0, 0)
+	place(-portal.RepeatLocationDays, 0) // exactly the window before: outside it
+	place(0, 1)                          // after the report: never counts
+	in := place(-portal.RepeatLocationDays, 1)
+	if f.flags(t, f.all, r).RepeatLocation {
+		t.Fatal("two reports in the window (with itself) made a repeat location")
+	}
+	same := place(0, 0) // arrived at the same instant: inside the window
+	if !f.flags(t, f.all, r).RepeatLocation || !f.flags(t, f.all, same).RepeatLocation {
+		t.Fatal("three reports in the window: no repeat location")
+	}
+	if _, err := f.conn.Exec(`UPDATE reports SET flagged = true WHERE id = $1`, in); err != nil {
+		t.Fatal(err)
+	}
+	if f.flags(t, f.all, r).RepeatLocation {
+		t.Fatal("a spam report counted towards the repeat location flag")
+	}
+}
+
 func TestRepeatSubjectByVehicleOrExactDescription(t *testing.T) {
 	f := newQueueFixture(t)
 	v1, _ := f.add(t, qReport{vehicles: "Silver Ford Focus, reg ab12 cde", age: 60 * 24 * time.Hour})

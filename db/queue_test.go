@@ -204,9 +204,41 @@ func TestQueuePaging(t *testing.T) {
 		portal.QueueCountCap); err != nil {
 		t.Fatal(err)
 	}
-	big, err := f.store.Queue(ctx, f.riverside, f.pcso.ID, portal.QueueFilter{Page: 2})
-	if err != nil || big.Total != portal.QueueCountCap || !big.More || len(big.Items) != portal.QueuePageSize {
-		t.Fatalf("capped count: total %d more %v items %d %v", big.Total, big.More, len(big.Items), err)
+	for _, page := range []int{1, 2} {
+		big, err := f.store.Queue(ctx, f.riverside, f.pcso.ID, portal.QueueFilter{Page: page})
+		if err != nil || big.Total != portal.QueueCountCap || !big.More || len(big.Items) != portal.QueuePageSize {
+			t.Fatalf("capped count, page %d: total %d more %v items %d %v", page, big.Total, big.More, len(big.Items), err)
+		}
+	}
+}
+
+// The queue reads its items' flags in its own statement: they must be the
+// flags the report page shows.
+func TestQueueItemsCarryTheirFlags(t *testing.T) {
+	f := newQueueFixture(t)
+	ctx := context.Background()
+	const lat, lon = 52.1850, -1.2400
+	for i := range 3 {
+		f.add(t, qReport{lat: lat, lon: lon, age: time.Duration(3-i) * time.Hour, email: "flags@example.org"})
+	}
+	f.add(t, qReport{hate: "yes", risk: portal.RiskHigh})
+	f.add(t, qReport{vehicles: "a van, AB12 CDE", age: time.Minute})
+	got, err := f.store.Queue(ctx, f.riverside, f.pcso.ID, portal.QueueFilter{})
+	if err != nil || len(got.Items) != 5 || got.Total != 5 {
+		t.Fatalf("queue %+v %v", got, err)
+	}
+	flagged := 0
+	for _, it := range got.Items {
+		want := f.flags(t, f.riverside, it.ID)
+		if it.Flags != want {
+			t.Errorf("%s: flags %+v in the queue, %+v on its page", it.Reference, it.Flags, want)
+		}
+		if want.Hate || want.RepeatLocation || want.RepeatVictim {
+			flagged++
+		}
+	}
+	if flagged != 2 { // the hate report, and the third at the same place from the same reporter
+		t.Errorf("%d flagged reports, want 2", flagged)
 	}
 }
 

@@ -47,6 +47,12 @@ type NewReport struct {
 	// caller from portal policy (empty Risk: low; zero DueAt: no target).
 	Risk  portal.Risk
 	DueAt time.Time
+	// RepeatRisk and RepeatDueAt, when RepeatRisk is set, replace them if
+	// the reporter turns out to be a repeat victim (see RepeatVictimBefore).
+	// The caller works out both outcomes so that the check runs in the
+	// insert's own statement rather than in a round trip before it.
+	RepeatRisk  portal.Risk
+	RepeatDueAt time.Time
 	// OnBehalfBy is the volunteer or member of staff who made the report
 	// for the resident (Draft.OnBehalf says how, and with what consent);
 	// OnBehalfNote is the internal note that shows this to staff.
@@ -56,6 +62,12 @@ type NewReport struct {
 	// (nil, or a nil result: none, as for anonymous reports). It is queued
 	// in the same transaction. Its text must not contain the report's content.
 	AckFor func(reference string) (*portal.Email, error)
+	// SessionFor, when set, gives the resident's session as it must be once
+	// the report is stored (the draft gone, the reference kept for the
+	// confirmation page). It is saved in the same statement, so the
+	// submission commits once, and only when the report is new:
+	// SubmittedReport.SessionSaved says whether it was.
+	SessionFor func(reference string) (SessionRecord, error)
 }
 
 // SubmittedReport is what the reporter is told after submitting.
@@ -63,14 +75,18 @@ type SubmittedReport struct {
 	ID                int64
 	Reference         string
 	NeighbourhoodName string
+	SessionSaved      bool // NewReport.SessionFor's session was saved
 }
 
 // CreateReport stores a report, its photos (moved from the draft), its
 // first timeline entry and the acknowledgement email in ONE statement, so
 // all of them happen or none does, at the cost of a single round trip.
-// The draft's key makes it idempotent: the same submission sent again (a
-// double click, a replayed request, a concurrent copy) returns the original
-// report and changes nothing.
+// The same statement finds the neighbourhood when the draft names none
+// (Open311: from the postcode, else the point) and whether the reporter is
+// a repeat victim. The draft's key makes it idempotent: the same submission
+// sent again (a double click, a replayed request, a concurrent copy)
+// returns the original report and changes nothing. An unknown or retired
+// category, or a place in no neighbourhood, answers portal.ErrNotFound.
 func (s *Store) CreateReport(ctx context.Context, nr NewReport) (SubmittedReport, error) {
 	for attempt := 0; ; attempt++ {
 		out, err := s.insertReport(ctx, nr)
@@ -94,26 +110,54 @@ func (s *Store) insertReport(ctx context.Context, nr NewReport) (SubmittedReport
 		}
 	}
 	params["ack_to"], params["ack_subject"], params["ack_text"], params["ack_html"] = ack.To, ack.Subject, ack.Text, ack.HTML
-	var out SubmittedReport
-	q, args, err := s.db.BindNamed(createReportSQL, params)
-	if err == nil {
-		err = s.db.QueryRowxContext(ctx, q, args...).Scan(&out.ID, &out.Reference, &out.NeighbourhoodName)
+	var sess SessionRecord
+	if nr.SessionFor != nil {
+		var err error
+		if sess, err = nr.SessionFor(params["reference"].(string)); err != nil {
+			return SubmittedReport{}, err
+		}
 	}
-	if errors.Is(err, sql.ErrNoRows) { // unknown or retired category, or unknown neighbourhood
+	params["session_id"], params["session_data"] = sess.IDHash, sess.Data
+	params["session_user"], params["session_expires"] = sess.UserID, sess.Expires
+	var out SubmittedReport
+	st, err := s.namedStmt(ctx, createReportSQL)
+	if err == nil {
+		err = st.QueryRowxContext(ctx, params).Scan(&out.ID, &out.Reference, &out.NeighbourhoodName, &out.SessionSaved)
+	}
+	if errors.Is(err, sql.ErrNoRows) { // unknown or retired category, or no neighbourhood
 		return out, fmt.Errorf("db: create report: %w", portal.ErrNotFound)
 	}
 	return out, wrap("create report", err)
 }
 
-// createReportSQL inserts the report (or finds the one this key already
+// createReportSQL finds the neighbourhood (place) and whether the reporter
+// is a repeat victim, inserts the report (or finds the one this key already
 // made) and, only when it is new, moves the draft's photos, records the
-// "submitted" event and queues the acknowledgement.
+// "submitted" event, queues the acknowledgement and saves the resident's
+// session (saveSessionSQL's upsert). Each branch of place
+// is switched on or off by its parameters alone, so a cached plan keeps the
+// index for each.
 const createReportSQL = `
-	WITH new_problem AS (
+	WITH place AS (
+	    SELECT n.id FROM neighbourhoods n WHERE :neighbourhood <> '' AND n.code = :neighbourhood
+	    UNION ALL
+	    (SELECT n.id FROM postcodes p JOIN neighbourhoods n ON ST_Intersects(n.boundary, p.location)
+	      WHERE :neighbourhood = '' AND :postcode <> '' AND p.postcode = :postcode
+	      ORDER BY n.code LIMIT 1)
+	    UNION ALL
+	    (SELECT n.id FROM neighbourhoods n
+	      WHERE :neighbourhood = '' AND :postcode = ''
+	        AND ST_Intersects(n.boundary, ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326))
+	      ORDER BY n.code LIMIT 1)
+	), repeat_victim AS (
+	    SELECT CASE WHEN :risk_repeat = '' THEN false ELSE (` + repeatVictimSQL + `) END AS yes
+	), new_problem AS (
 	    INSERT INTO problems (id)
 	    SELECT nextval('problems_id_seq')
 	     WHERE CAST(:problem AS bigint) = 0
 	       AND NOT EXISTS (SELECT 1 FROM reports WHERE idempotency_key = :key)
+	       AND EXISTS (SELECT 1 FROM place)
+	       AND EXISTS (SELECT 1 FROM categories WHERE code = :category AND active)
 	    RETURNING id
 	), ins AS (` + insertReportSQL + `
 	), photos AS (
@@ -131,8 +175,18 @@ const createReportSQL = `
 	), ack AS (
 	    INSERT INTO outbox (recipient, subject, text_body, html_body)
 	    SELECT :ack_to, :ack_subject, :ack_text, :ack_html FROM ins WHERE inserted AND :ack_to <> ''
+	), session AS (
+	    INSERT INTO sessions (id_hash, data, user_id, expires_at)
+	    SELECT CAST(:session_id AS bytea), CAST(:session_data AS bytea), NULLIF(CAST(:session_user AS bigint), 0),
+	           CAST(:session_expires AS timestamptz)
+	      FROM ins WHERE inserted AND CAST(:session_id AS bytea) IS NOT NULL
+	    ON CONFLICT (id_hash) DO UPDATE
+	       SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at
+	    RETURNING true AS saved
 	)
-	SELECT ins.id, ins.reference, n.name FROM ins JOIN neighbourhoods n ON n.id = ins.neighbourhood_id`
+	SELECT ins.id, ins.reference, (SELECT n.name FROM neighbourhoods n WHERE n.id = ins.neighbourhood_id),
+	       EXISTS (SELECT 1 FROM session)
+	  FROM ins`
 
 const insertReportSQL = `
 	INSERT INTO reports (reference, idempotency_key, problem_id, category_id, neighbourhood_id,
@@ -153,11 +207,12 @@ const insertReportSQL = `
 	       :honeypot OR EXISTS (SELECT 1 FROM banned_emails b
 	                WHERE :email <> '' AND (b.pattern = lower(:email)
 		                     OR (left(b.pattern, 1) = '@' AND right(lower(:email), length(b.pattern)) = b.pattern))),
-	       coalesce(NULLIF(:risk, ''), 'low'), CAST(:due_at AS timestamptz),
+	       CASE WHEN (SELECT yes FROM repeat_victim) THEN :risk_repeat ELSE coalesce(NULLIF(:risk, ''), 'low') END,
+	       CASE WHEN (SELECT yes FROM repeat_victim) THEN CAST(:due_repeat AS timestamptz) ELSE CAST(:due_at AS timestamptz) END,
 	       NULLIF(:behalf_by, 0), :behalf_channel, :behalf_relationship,
 	       CASE WHEN :behalf_channel <> '' AND :behalf_consent THEN now() END, :behalf_updates
-	  FROM categories c, neighbourhoods n
-	 WHERE c.code = :category AND c.active AND n.code = :neighbourhood
+	  FROM categories c, place n
+	 WHERE c.code = :category AND c.active
 	ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
 	RETURNING id, reference, neighbourhood_id, (xmax = 0) AS inserted`
 
@@ -195,7 +250,9 @@ func reportParams(nr NewReport, problemID int64) map[string]any {
 		"contact": pick(d.ContactPreference), "safe_to_leave": named && d.SafeToLeave == "yes",
 		"user": nr.UserID, "honeypot": nr.Honeypot,
 		"risk": string(nr.Risk), "due_at": sql.NullTime{Time: nr.DueAt, Valid: !nr.DueAt.IsZero()},
+		"risk_repeat": string(nr.RepeatRisk), "due_repeat": sql.NullTime{Time: nr.RepeatDueAt, Valid: !nr.RepeatDueAt.IsZero()},
 	}
+	repeatVictimParams(params, pick(d.Email), nr.UserID)
 	onBehalfParams(nr, params)
 	return params
 }

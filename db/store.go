@@ -17,7 +17,8 @@ import (
 
 // Store is Beacon's database: a pool of connections to PostgreSQL.
 type Store struct {
-	db *sqlx.DB
+	db       *sqlx.DB
+	prepared prepared // hot statements, prepared per connection (prepared.go)
 }
 
 // Options tune the connection pool.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -403,7 +404,22 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 	} else if in.SessionHash, err = h.sessionHash(w, r); err != nil {
 		return err
 	}
-	_, _, err = h.store.SaveResponse(r.Context(), in, h.now())
+	sess, err := h.session(r)
+	if err != nil {
+		return err
+	}
+	draftKey := sessConsultationDraft + strconv.FormatInt(c.ID, 10)
+	if sess.ID != "" { // it is, as it holds the answers: saved with the response, one commit
+		after := *sess
+		after.Values = maps.Clone(sess.Values)
+		delete(after.Values, draftKey)
+		rec, err := h.sessions.record(&after)
+		if err != nil {
+			return err
+		}
+		in.Session = &rec
+	}
+	got, err := h.store.SaveResponse(r.Context(), in, h.now())
 	switch {
 	case errors.Is(err, db.ErrAlreadyResponded):
 		return h.refuseResponded(w, r, c)
@@ -412,7 +428,13 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 	case err != nil:
 		return err
 	}
-	if err := h.saveConsultationDraft(w, r, c.ID, nil); err != nil {
+	if got.SessionSaved {
+		delete(sess.Values, draftKey)
+		err = h.sessions.setCookie(w, sess)
+	} else { // a replay of a response already stored
+		err = h.saveConsultationDraft(w, r, c.ID, nil)
+	}
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, done, http.StatusSeeOther)

@@ -44,15 +44,18 @@ func (h *Handler) createServiceRequest(w http.ResponseWriter, r *http.Request) e
 	if fe.Any() {
 		return fieldErrors(fe)
 	}
-	if err := h.locate(r, d); err != nil {
-		return err
-	}
 	d.Key = portal.Open311Key(key.ID, idem, r.PostForm, today)
 	nr := db.NewReport{Draft: d, OccurredOn: d.OccurredOn(today)}
-	if err := h.setInitialRisk(r.Context(), &nr); err != nil {
-		return err
-	}
+	h.setInitialRisk(&nr)
+	// The draft names no neighbourhood: CreateReport finds it from the
+	// postcode or point in its own statement. Only when it finds none is
+	// it worth a second look, to tell the partner why.
 	got, err := h.store.CreateReport(r.Context(), nr)
+	if errors.Is(err, portal.ErrNotFound) {
+		if lerr := h.locate(r, d); lerr != nil {
+			return lerr
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,13 @@ package handlers
 import (
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 
 	"github.com/beacon-portal/beacon/db"
 	"github.com/beacon-portal/beacon/portal"
+	"github.com/gorilla/sessions"
 )
 
 // maxPhotoUpload is the body limit of the photo upload: one photo plus the
@@ -186,8 +188,13 @@ func (h *Handler) submitReport(w http.ResponseWriter, r *http.Request) error {
 		nr.UserID = u.ID
 	}
 	h.applyOnBehalf(r, d, &nr) // a report made for someone else: on_behalf.go
-	if err := h.setInitialRisk(r.Context(), &nr); err != nil {
+	h.setInitialRisk(&nr)
+	sess, err := h.session(r)
+	if err != nil {
 		return err
+	}
+	if sess.ID != "" { // it is, as it holds the draft
+		nr.SessionFor = h.sessionAfterReport(sess)
 	}
 	got, err := h.store.CreateReport(r.Context(), nr)
 	if err != nil {
@@ -196,7 +203,48 @@ func (h *Handler) submitReport(w http.ResponseWriter, r *http.Request) error {
 	if nr.UserID != 0 || (d.Anonymous != "yes" && d.Email != "") {
 		h.offerCaseReview(r, got.ID) // best effort, after the report is safely stored
 	}
-	return h.confirmed(w, r, got.Reference)
+	if !got.SessionSaved { // a copy of a submission already made: got is the original
+		return h.confirmed(w, r, got.Reference)
+	}
+	afterReport(sess.Values, got.Reference)
+	if err := h.sessions.setCookie(w, sess); err != nil {
+		return err
+	}
+	http.Redirect(w, r, h.routeURL("reports.confirmation"), http.StatusSeeOther)
+	return nil
+}
+
+// sessionAfterReport gives CreateReport the session as it must be once the
+// report is stored, for it to save in the same statement: one commit for
+// the submission rather than two. The request's session itself is changed
+// only once the report is stored.
+func (h *Handler) sessionAfterReport(sess *sessions.Session) func(string) (db.SessionRecord, error) {
+	return func(reference string) (db.SessionRecord, error) {
+		after := *sess
+		after.Values = maps.Clone(sess.Values)
+		afterReport(after.Values, reference)
+		return h.sessions.record(&after)
+	}
+}
+
+// afterReport changes session values as a stored report does: the draft is
+// gone, and the reference waits for the confirmation page.
+func afterReport(values map[any]any, reference string) {
+	delete(values, sessReportDraft)
+	values[sessLastReport] = reference
+}
+
+// setInitialRisk sets a new report's risk and target time from the
+// resident's answers. Being a repeat victim raises them, but only the
+// database knows whether the reporter is one, so both outcomes are worked
+// out here and CreateReport picks one in its own statement: no round trip
+// to ask first.
+func (h *Handler) setInitialRisk(nr *db.NewReport) {
+	now := h.now()
+	a := portal.AssessInitialRisk(portal.RiskAnswersFromDraft(nr.Draft, false))
+	nr.Risk, nr.DueAt = a.Risk, h.cfg.Targets.DueAt(now, a.Risk)
+	a = portal.AssessInitialRisk(portal.RiskAnswersFromDraft(nr.Draft, true))
+	nr.RepeatRisk, nr.RepeatDueAt = a.Risk, h.cfg.Targets.DueAt(now, a.Risk)
 }
 
 // confirmRepeat answers a repeated submission with the original report's
@@ -218,8 +266,7 @@ func (h *Handler) confirmed(w http.ResponseWriter, r *http.Request, reference st
 	if err != nil {
 		return err
 	}
-	delete(sess.Values, sessReportDraft)
-	sess.Values[sessLastReport] = reference
+	afterReport(sess.Values, reference)
 	if err := sess.Save(r, w); err != nil {
 		return err
 	}

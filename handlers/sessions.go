@@ -111,15 +111,31 @@ func (s *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	if sess.ID == "" {
 		sess.ID = portal.NewToken()
 	}
+	rec, err := s.record(sess)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SaveSession(ctx, rec.IDHash, rec.Data, rec.UserID, rec.Expires); err != nil {
+		return err
+	}
+	return s.setCookie(w, sess)
+}
+
+// record is the session as stored: Save stores it, and a statement that
+// must save the session in its own transaction (db.NewReport.SessionFor)
+// takes it. The session must have its ID.
+func (s *sessionStore) record(sess *sessions.Session) (db.SessionRecord, error) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(sess.Values); err != nil {
-		return err
+		return db.SessionRecord{}, err
 	}
-	expires := time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)
 	uid, _ := sess.Values[sessUserID].(int64)
-	if err := s.store.SaveSession(ctx, portal.HashToken(sess.ID), buf.Bytes(), uid, expires); err != nil {
-		return err
-	}
+	return db.SessionRecord{IDHash: portal.HashToken(sess.ID), Data: buf.Bytes(), UserID: uid,
+		Expires: time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)}, nil
+}
+
+// setCookie sends the session's cookie, once its record is stored.
+func (s *sessionStore) setCookie(w http.ResponseWriter, sess *sessions.Session) error {
 	encoded, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
 	if err != nil {
 		return err

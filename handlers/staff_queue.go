@@ -13,25 +13,8 @@ import (
 
 // The staff home and the triage queue: what waits in a staff member's
 // areas, ordered by harm, and "Next item", which claims the most urgent
-// report nobody holds. The initial risk of a report arriving is set here
-// too, since it decides the report's place in the queue.
-
-// setInitialRisk sets a new report's risk and target time from the
-// resident's answers and whether their earlier reports make them a repeat
-// victim.
-func (h *Handler) setInitialRisk(ctx context.Context, nr *db.NewReport) error {
-	email := ""
-	if nr.Draft.Anonymous != "yes" {
-		email = nr.Draft.Email
-	}
-	repeat, err := h.store.RepeatVictimBefore(ctx, email, nr.UserID)
-	if err != nil {
-		return err
-	}
-	a := portal.AssessInitialRisk(portal.RiskAnswersFromDraft(nr.Draft, repeat))
-	nr.Risk, nr.DueAt = a.Risk, h.cfg.Targets.DueAt(h.now(), a.Risk)
-	return nil
-}
+// report nobody holds. (The initial risk of a report arriving, which
+// decides its place in the queue, is set in reports_submit.go.)
 
 // staffHomePage is the first page after signing in: what waits in the
 // staff member's areas, and their account.

@@ -17,7 +17,8 @@
 #   Open311 submissions queue no email (the partner tells its user), so 1 and 3 are the goals.
 #   5. bench/consult publishes a consultation of five questions and times "Send your answers",
 #      POST /have-your-say/{id}/check, from sessions holding every answer (prepared untimed, as
-#      in 3), against the bare server storing the same response and answers in one statement.
+#      in 3; BENCH_RESPONDENTS, default 100, per client), against the bare server storing the
+#      same response and answers in one statement.
 # Each of 1 and 2 runs BENCH_DURATION (10s) after BENCH_WARMUP (2s), at BENCH_CLIENTS (32)
 # concurrent keep-alive clients. Printed: requests/s, p50 and p99 latency, Beacon/bare ratios, and
 # the goals (Beacon >= 0.5x bare throughput, p99 < 100 ms). BENCH_STRICT=1 exits 1 on a missed goal.
@@ -36,6 +37,7 @@ CLIENTS="${BENCH_CLIENTS:-32}"
 DURATION="${BENCH_DURATION:-10s}"
 WARMUP="${BENCH_WARMUP:-2s}"
 DRAFTS="${BENCH_DRAFTS:-40}"
+RESPONDENTS="${BENCH_RESPONDENTS:-100}"
 PARTS="${BENCH_PARTS:-reports consultations workspace}"
 [ "${BENCH_WORKSPACE:-1}" = 1 ] || PARTS="${PARTS//workspace/}"
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -139,7 +141,7 @@ if part reports; then
 fi
 if part consultations; then
 	"$WORK/consult" -beacon "http://127.0.0.1:$BEACON_PORT" -bare "http://127.0.0.1:$BARE_PORT" -db "$DATABASE_URL" \
-		-c "$CLIENTS" -d "$DURATION" -warmup "$WARMUP" -drafts "$DRAFTS" "${strict[@]}" || status=$?
+		-c "$CLIENTS" -d "$DURATION" -warmup "$WARMUP" -drafts "$RESPONDENTS" "${strict[@]}" || status=$?
 	printf '\nconsultation responses stored during the run: %s\n' \
 		"$(psql "$DATABASE_URL" -Atc 'SELECT count(*) FROM consultation_responses')"
 fi
