@@ -62,6 +62,20 @@ func (s *Store) NeighbourhoodAt(ctx context.Context, lat, lon float64) (portal.N
 	return row.neighbourhood(), nil
 }
 
+// MapCentre is the middle of the force's neighbourhoods (WGS84 degrees),
+// where the report's map opens; the middle of Great Britain when there are
+// none yet.
+func (s *Store) MapCentre(ctx context.Context) (lat, lon float64, err error) {
+	var c struct {
+		Lat float64 `db:"lat"`
+		Lon float64 `db:"lon"`
+	}
+	err = s.db.GetContext(ctx, &c, `
+		SELECT coalesce(ST_Y(m), 54.0) AS lat, coalesce(ST_X(m), -2.0) AS lon
+		  FROM (SELECT ST_Centroid(ST_SetSRID(ST_Extent(boundary)::geometry, 4326)) AS m FROM neighbourhoods) e`)
+	return c.Lat, c.Lon, wrap("map centre", err)
+}
+
 // NeighbourhoodByCode returns one neighbourhood, or portal.ErrNotFound.
 func (s *Store) NeighbourhoodByCode(ctx context.Context, code string) (portal.Neighbourhood, error) {
 	return s.NeighbourhoodInScope(ctx, code, portal.Scope{All: true})

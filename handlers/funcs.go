@@ -66,6 +66,9 @@ func commonFuncs() template.FuncMap {
 			if d.Place != "" {
 				parts = append(parts, d.Place)
 			}
+			if d.Pinned() {
+				parts = append(parts, "A pin on the map")
+			}
 			if d.NeighbourhoodName != "" {
 				parts = append(parts, "("+d.NeighbourhoodName+")")
 			}

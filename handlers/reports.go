@@ -37,6 +37,8 @@ type reportPage struct {
 	Reference      string
 	Email          bool
 	Neighbourhood  string
+	Map            MapConfig // the optional map pin on "Where", when on
+	MapLat, MapLon float64   // where the map opens without a pin
 }
 
 // draft returns the resident's draft report from their session, starting

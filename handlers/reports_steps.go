@@ -10,10 +10,14 @@ import (
 
 func (h *Handler) fillWhere(r *http.Request, p *reportPage) error {
 	p.Describe = r.URL.Query().Get("describe") == "1" || r.PostForm.Get("describe") == "1"
-	if !p.Describe {
-		return nil
-	}
 	var err error
+	if !p.Describe {
+		if h.cfg.Map.On() {
+			p.Map = h.cfg.Map
+			p.MapLat, p.MapLon, err = h.store.MapCentre(r.Context())
+		}
+		return err
+	}
 	p.LPAs, err = h.store.LPAs(r.Context())
 	return err
 }
@@ -50,6 +54,8 @@ func (h *Handler) saveWhere(w http.ResponseWriter, r *http.Request) error {
 	if describe {
 		d.Postcode = ""
 		d.NeighbourhoodCode = formValue(r, "neighbourhood")
+	} else if la, lo, ok := portal.ParsePin(formValue(r, "lat"), formValue(r, "lng")); ok && h.cfg.Map.On() {
+		d.Latitude, d.Longitude = la, lo
 	}
 	invalid := func(fe portal.FieldErrors) error {
 		return h.stepInvalid(w, r, d, "where", "Where did it happen?", "reports_where", fe, "postcode", "place", "neighbourhood")
@@ -68,6 +74,9 @@ func (h *Handler) saveWhere(w http.ResponseWriter, r *http.Request) error {
 		d.NeighbourhoodName = n.Name
 		return h.next(w, r, d, "where", "reports.when")
 	}
+	if d.Pinned() {
+		return h.savePin(w, r, d, invalid)
+	}
 	pc, _ := portal.NormalisePostcode(d.Postcode)
 	n, err := h.store.NeighbourhoodForPostcode(r.Context(), pc)
 	switch {
@@ -83,14 +92,51 @@ func (h *Handler) saveWhere(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Postcode, d.NeighbourhoodCode, d.NeighbourhoodName = pc, n.Code, n.Name
-	similar, err := h.store.SimilarNearby(r.Context(), d.CategoryCode, pc)
-	if err != nil {
-		return err
-	}
-	if len(similar) > 0 && d.ProblemID == 0 {
-		return h.next(w, r, d, "where", "reports.similar")
+	return h.nextAfterWhere(w, r, d)
+}
+
+// nextAfterWhere offers similar reports near the postcode when there are
+// some (and the report is not already joined to a problem), else goes on
+// to "when".
+func (h *Handler) nextAfterWhere(w http.ResponseWriter, r *http.Request, d *portal.ReportDraft) error {
+	if d.Postcode != "" && d.ProblemID == 0 {
+		similar, err := h.store.SimilarNearby(r.Context(), d.CategoryCode, d.Postcode)
+		if err != nil {
+			return err
+		}
+		if len(similar) > 0 {
+			return h.next(w, r, d, "where", "reports.similar")
+		}
 	}
 	return h.next(w, r, d, "where", "reports.when")
+}
+
+// savePin places the report at the map's pin: its neighbourhood is the one
+// containing the point, and a postcode given as well is kept (and checked)
+// for the record and for finding similar reports.
+func (h *Handler) savePin(w http.ResponseWriter, r *http.Request, d *portal.ReportDraft, invalid func(portal.FieldErrors) error) error {
+	n, err := h.store.NeighbourhoodAt(r.Context(), d.Latitude, d.Longitude)
+	switch {
+	case errors.Is(err, portal.ErrOutsideArea):
+		if err := h.saveDraft(w, r, d); err != nil {
+			return err
+		}
+		http.Redirect(w, r, h.routeURL("reports.outside"), http.StatusSeeOther)
+		return nil
+	case err != nil:
+		return err
+	}
+	d.NeighbourhoodCode, d.NeighbourhoodName = n.Code, n.Name
+	if d.Postcode != "" {
+		d.Postcode, _ = portal.NormalisePostcode(d.Postcode)
+		switch _, err := h.store.NeighbourhoodForPostcode(r.Context(), d.Postcode); {
+		case errors.Is(err, portal.ErrUnknownPostcode):
+			return invalid(portal.FieldErrors{"postcode": "We could not find that postcode. Check it, or leave it out: your pin shows the place"})
+		case err != nil && !errors.Is(err, portal.ErrOutsideArea):
+			return err
+		}
+	}
+	return h.nextAfterWhere(w, r, d)
 }
 
 // showOutside tells a resident their place is policed by another force.

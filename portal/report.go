@@ -207,11 +207,29 @@ func (d *ReportDraft) ValidateWhere(describe bool) FieldErrors {
 		return fe
 	}
 	if d.Postcode == "" {
-		fe.Add("postcode", "Enter a postcode")
+		if !d.Pinned() { // a pin on the map may stand for the postcode
+			fe.Add("postcode", "Enter a postcode")
+		}
 	} else if _, ok := NormalisePostcode(d.Postcode); !ok {
 		fe.Add("postcode", "Enter a real postcode, like AB1 2CD")
 	}
 	return fe
+}
+
+// Pinned reports whether the place is a point (a pin on the map, or an
+// Open311 partner's coordinates).
+func (d *ReportDraft) Pinned() bool { return d.Latitude != 0 || d.Longitude != 0 }
+
+// ParsePin reads the map's hidden lat and lng fields: a point within the
+// United Kingdom's bounds, or ok false (no pin, or values that no map
+// wrote), when the postcode is needed instead.
+func ParsePin(lat, lng string) (la, lo float64, ok bool) {
+	la, err1 := strconv.ParseFloat(lat, 64)
+	lo, err2 := strconv.ParseFloat(lng, 64)
+	if err1 != nil || err2 != nil || !(la >= 49.8 && la <= 60.9 && lo >= -8.7 && lo <= 1.8) { // NaN fails too
+		return 0, 0, false
+	}
+	return la, lo, true
 }
 
 // ValidateWhen checks the date (today or earlier, within the last 2 years),
