@@ -17,7 +17,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,7 +28,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,7 +65,7 @@ func main() {
 	loadgen.Print(bareRes)
 	total := *clients * (*drafts + *warm)
 	fmt.Fprintf(os.Stderr, "preparing %d respondents' sessions (every question answered, untimed)...\n", total)
-	sessions, err := prepareAll(hc.Transport, *beacon, c, *clients, total)
+	sessions, err := loadgen.Prepare(*clients, total, func(i int) (*respondent, error) { return prepare(hc.Transport, *beacon, c, i) })
 	if err != nil {
 		fail(err)
 	}
@@ -170,30 +168,6 @@ type respondent struct {
 }
 
 var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-func prepareAll(tr http.RoundTripper, base string, c consultation, clients, total int) ([]*respondent, error) {
-	out := make([]*respondent, total)
-	var next atomic.Int64
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < total; i = int(next.Add(1)) - 1 {
-				r, err := prepare(tr, base, c, i)
-				if err != nil {
-					mu.Lock()
-					first = errors.Join(first, err)
-					mu.Unlock()
-					return
-				}
-				out[i] = r
-			}
-		})
-	}
-	wg.Wait()
-	return out, first
-}
 
 // prepare answers every question page in a new session, as a resident.
 func prepare(tr http.RoundTripper, base string, c consultation, n int) (*respondent, error) {

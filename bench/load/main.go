@@ -32,10 +32,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/beacon-portal/beacon/bench/internal/loadgen"
 	"github.com/beacon-portal/beacon/db"
 )
 
@@ -78,7 +78,7 @@ func fail(format string, args ...any) {
 }
 
 func run(c config) int {
-	hc := newClient(c.clients)
+	hc := loadgen.NewClient(c.clients)
 	fmt.Printf("Loopback load: %d concurrent clients; open311 and bare: %s each after %s warm-up; web: %d prepared submissions per client after %d warm-up.\n\n",
 		c.clients, c.duration, c.warmup, c.drafts, c.warmDraft)
 	var seq atomic.Int64
@@ -86,39 +86,39 @@ func run(c config) int {
 	if c.only != "" {
 		return runOnly(c, hc, &seq)
 	}
-	o311 := timed("Open311 POST requests.json (Beacon)", c, func() error {
+	o311 := loadgen.Timed("Open311 POST requests.json (Beacon)", c.clients, c.warmup, c.duration, func() error {
 		return postOpen311(hc, c.beacon+"/open311/v2/requests.json", reportForm(c.key, seq.Add(1)))
 	})
-	printResult(o311)
-	bare := timed("bare INSERT (net/http + lib/pq)", c, func() error {
+	loadgen.Print(o311)
+	bare := loadgen.Timed("bare INSERT (net/http + lib/pq)", c.clients, c.warmup, c.duration, func() error {
 		return postOpen311(hc, c.bare+"/requests.json", reportForm("", seq.Add(1)))
 	})
-	printResult(bare)
+	loadgen.Print(bare)
 	web, err := webSubmissions(c, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load: web scenario:", err)
 		return 1
 	}
-	printResult(web)
+	loadgen.Print(web)
 	webMail, err := webSubmissions(c, true)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load: web scenario with email:", err)
 		return 1
 	}
-	printResult(webMail)
-	return verdict(c, bare, []result{o311, web}, []result{webMail})
+	loadgen.Print(webMail)
+	return loadgen.Verdict(c.strict, bare, []loadgen.Result{o311, web}, []loadgen.Result{webMail})
 }
 
 func runOnly(c config, hc *http.Client, seq *atomic.Int64) int {
-	var r result
+	var r loadgen.Result
 	var err error
 	switch c.only {
 	case "open311":
-		r = timed("Open311 POST requests.json (Beacon)", c, func() error {
+		r = loadgen.Timed("Open311 POST requests.json (Beacon)", c.clients, c.warmup, c.duration, func() error {
 			return postOpen311(hc, c.beacon+"/open311/v2/requests.json", reportForm(c.key, seq.Add(1)))
 		})
 	case "bare":
-		r = timed("bare INSERT (net/http + lib/pq)", c, func() error {
+		r = loadgen.Timed("bare INSERT (net/http + lib/pq)", c.clients, c.warmup, c.duration, func() error {
 			return postOpen311(hc, c.bare+"/requests.json", reportForm("", seq.Add(1)))
 		})
 	case "web":
@@ -132,82 +132,8 @@ func runOnly(c config, hc *http.Client, seq *atomic.Int64) int {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		return 1
 	}
-	printResult(r)
+	loadgen.Print(r)
 	return 0
-}
-
-// result is one scenario's outcome.
-type result struct {
-	name    string
-	ok      int
-	errs    int
-	firstEr error
-	elapsed time.Duration
-	lat     []time.Duration // successful requests, sorted
-}
-
-func (r result) rps() float64 { return float64(r.ok) / r.elapsed.Seconds() }
-
-func (r result) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	i := int(float64(len(r.lat))*p+0.999999) - 1
-	return r.lat[max(0, min(i, len(r.lat)-1))]
-}
-
-// timed runs do from c.clients goroutines for the warm-up (untimed), then
-// for c.duration (timed).
-func timed(name string, c config, do func() error) result {
-	loop(c.clients, c.warmup, do, nil)
-	res := result{name: name}
-	var mu sync.Mutex
-	start := time.Now()
-	loop(c.clients, c.duration, do, func(d time.Duration, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		res.add(d, err)
-	})
-	res.elapsed = time.Since(start)
-	slices.Sort(res.lat)
-	return res
-}
-
-func (r *result) add(d time.Duration, err error) {
-	if err != nil {
-		r.errs++
-		if r.firstEr == nil {
-			r.firstEr = err
-		}
-		return
-	}
-	r.ok++
-	r.lat = append(r.lat, d)
-}
-
-func loop(clients int, d time.Duration, do func() error, record func(time.Duration, error)) {
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Go(func() {
-			for time.Now().Before(deadline) {
-				t := time.Now()
-				err := do()
-				if record != nil {
-					record(time.Since(t), err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-func newClient(clients int) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost = clients*4, clients*2, 0
-	tr.DisableCompression = true
-	return &http.Client{Transport: tr, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 var postcodes = func() []string {
@@ -256,126 +182,22 @@ func postOpen311(hc *http.Client, target string, form url.Values) error {
 	return nil
 }
 
-func printResult(r result) {
-	fmt.Printf("%-42s %7d ok %5d errors %9.1f req/s   p50 %7.2f ms   p99 %7.2f ms\n", r.name, r.ok, r.errs, r.rps(),
-		ms(r.pct(0.50)), ms(r.pct(0.99)))
-	if r.firstEr != nil {
-		fmt.Printf("    first error: %v\n", r.firstEr)
-	}
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// verdict prints the ratios and the goals (Beacon at least half the bare
-// server's throughput, p99 under 100 ms) for the goal scenarios, and the
-// ratios alone for the informational ones.
-func verdict(c config, bare result, goals, info []result) int {
-	fmt.Println()
-	code := 0
-	for _, r := range append(append([]result{bare}, goals...), info...) {
-		if r.errs > 0 {
-			fmt.Println("FAILED: some requests failed (see first errors above)")
-			code = 1
-			break
-		}
-	}
-	ratio := func(r result) float64 {
-		if bare.rps() == 0 {
-			return 0
-		}
-		return r.rps() / bare.rps()
-	}
-	missed := false
-	for _, r := range goals {
-		fmt.Printf("%-42s %.2f× bare throughput (goal ≥ 0.50: %s), p99 %.2f ms (goal < 100: %s)\n",
-			r.name, ratio(r), pass(ratio(r) >= 0.5), ms(r.pct(0.99)), pass(r.pct(0.99) < 100*time.Millisecond))
-		missed = missed || ratio(r) < 0.5 || r.pct(0.99) >= 100*time.Millisecond
-	}
-	for _, r := range info {
-		fmt.Printf("%-42s %.2f× bare throughput, p99 %.2f ms (for information)\n", r.name, ratio(r), ms(r.pct(0.99)))
-	}
-	if missed && c.strict {
-		code = 1
-	}
-	return code
-}
-
-func pass(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}
-
 // webSubmissions prepares the drafts, then times the final submissions.
 // The reporter gives a phone number; with email, the submission also
 // queues an acknowledgement email in its transaction.
-func webSubmissions(c config, email bool) (result, error) {
+func webSubmissions(c config, email bool) (loadgen.Result, error) {
 	total := c.clients * (c.drafts + c.warmDraft)
 	fmt.Fprintf(os.Stderr, "preparing %d web drafts (every journey step, untimed)...\n", total)
-	drafts := make([]*draft, total)
-	var next atomic.Int64
-	var firstErr error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	tr := newClient(c.clients).Transport
-	for range c.clients {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < total; i = int(next.Add(1)) - 1 {
-				d, err := prepare(tr, c.beacon, i, email)
-				if err != nil {
-					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
-					mu.Unlock()
-					return
-				}
-				drafts[i] = d
-			}
-		})
+	tr := loadgen.NewClient(c.clients).Transport
+	drafts, err := loadgen.Prepare(c.clients, total, func(i int) (*draft, error) { return prepare(tr, c.beacon, i, email) })
+	if err != nil {
+		return loadgen.Result{}, err
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return result{}, firstErr
-	}
-	warm, timedDrafts := drafts[:c.clients*c.warmDraft], drafts[c.clients*c.warmDraft:]
-	fire(c.clients, warm, nil)
-	res := result{name: "web final submission POST /report/check"}
+	name := "web final submission POST /report/check"
 	if email {
-		res.name = "web final submission, with email"
+		name = "web final submission, with email"
 	}
-	start := time.Now()
-	fire(c.clients, timedDrafts, &res)
-	res.elapsed = time.Since(start)
-	slices.Sort(res.lat)
-	return res, nil
-}
-
-func cmpErr(old, err error) error {
-	if old != nil {
-		return old
-	}
-	return err
-}
-
-// fire submits every draft from clients goroutines.
-func fire(clients int, drafts []*draft, res *result) {
-	var next atomic.Int64
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(drafts); i = int(next.Add(1)) - 1 {
-				t := time.Now()
-				err := drafts[i].submit()
-				if res != nil {
-					mu.Lock()
-					res.add(time.Since(t), err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
+	return loadgen.Fire(name, c.clients, c.clients*c.warmDraft, total, func(i int) error { return drafts[i].submit() }), nil
 }
 
 // draft is a browser session holding a complete report, ready to submit.

@@ -184,3 +184,31 @@ func pass(ok bool) string {
 	}
 	return "MISSED"
 }
+
+// Prepare makes total items (such as sessions holding a complete form)
+// from clients goroutines, untimed, stopping at the first error.
+func Prepare[T any](clients, total int, build func(i int) (T, error)) ([]T, error) {
+	out := make([]T, total)
+	var next atomic.Int64
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < total; i = int(next.Add(1)) - 1 {
+				item, err := build(i)
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+				out[i] = item
+			}
+		})
+	}
+	wg.Wait()
+	return out, first
+}
