@@ -110,7 +110,7 @@ func (h *Handler) loadAnswerable(w http.ResponseWriter, r *http.Request, checkRe
 	if perr != nil {
 		return c, nil, nil, false, errNotFound
 	}
-	if c, qs, err = h.store.PublicConsultationWithQuestions(r.Context(), id); err != nil {
+	if c, qs, err = h.answerableConsultation(r.Context(), id); err != nil {
 		return
 	}
 	if !c.Open(h.now()) {

@@ -132,6 +132,8 @@ type Handler struct {
 	mail      *mail.Renderer
 	ready     atomic.Bool
 	open311   open311Cache
+	// consultations spares respondents' pages a read (consultation_cache.go).
+	consultations consultationCache
 }
 
 // New builds the handler and parses every template once.

@@ -16,7 +16,7 @@ import (
 
 // consultationManager wraps a handler for sergeants and force admins.
 func (h *Handler) consultationManager(fn handlerFunc) http.Handler {
-	return h.requireRole(portal.RoleSergeant, portal.RoleForceAdmin)(h.wrap(fn))
+	return h.requireRole(portal.RoleSergeant, portal.RoleForceAdmin)(h.forgetConsultations(h.wrap(fn)))
 }
 
 // staffConsultation is the route's consultation if the user's scope covers
