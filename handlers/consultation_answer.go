@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"maps"
 	"net/http"
 	"strconv"
 
@@ -410,10 +409,7 @@ func (h *Handler) submitConsultation(w http.ResponseWriter, r *http.Request) err
 	}
 	draftKey := sessConsultationDraft + strconv.FormatInt(c.ID, 10)
 	if sess.ID != "" { // it is, as it holds the answers: saved with the response, one commit
-		after := *sess
-		after.Values = maps.Clone(sess.Values)
-		delete(after.Values, draftKey)
-		rec, err := h.sessions.record(&after)
+		rec, err := h.sessions.recordAfter(sess, func(v map[any]any) { delete(v, draftKey) })
 		if err != nil {
 			return err
 		}

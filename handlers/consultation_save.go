@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/beacon-portal/beacon/db"
 	"github.com/beacon-portal/beacon/portal"
@@ -80,7 +79,7 @@ func (h *Handler) sendSaveForLater(w http.ResponseWriter, r *http.Request) error
 		}
 		m, err := h.mail.Render("consultation_saved", in.Email, struct{ Title, ReturnURL, Expires string }{
 			c.Title, h.absURL("consultations.return", "id", strconv.FormatInt(c.ID, 10), "token", token),
-			closesLabel(expires)})
+			longDateTime(expires)})
 		if err != nil {
 			return err
 		}
@@ -165,6 +164,3 @@ func (h *Handler) useReturnLink(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, h.resumeURL(c, qs, d.Answers), http.StatusSeeOther)
 	return nil
 }
-
-// closesLabel is a consultation's closing time as pages write it.
-func closesLabel(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") }

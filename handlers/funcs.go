@@ -48,7 +48,7 @@ func commonFuncs() template.FuncMap {
 			return strings.Join(out, "\n")
 		},
 		"date":     func(t time.Time) string { return t.In(london).Format("2 January 2006") },
-		"datetime": func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") },
+		"datetime": longDateTime,
 		"photoCount": func(n int) string {
 			switch n {
 			case 0:
@@ -114,3 +114,7 @@ func commonFuncs() template.FuncMap {
 		},
 	}
 }
+
+// longDateTime is a moment as pages and emails write it: "2 January 2006
+// at 3:04pm", in UK time.
+func longDateTime(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") }

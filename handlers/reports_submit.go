@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"io"
-	"maps"
 	"net/http"
 	"strconv"
 
@@ -220,10 +219,7 @@ func (h *Handler) submitReport(w http.ResponseWriter, r *http.Request) error {
 // only once the report is stored.
 func (h *Handler) sessionAfterReport(sess *sessions.Session) func(string) (db.SessionRecord, error) {
 	return func(reference string) (db.SessionRecord, error) {
-		after := *sess
-		after.Values = maps.Clone(sess.Values)
-		afterReport(after.Values, reference)
-		return h.sessions.record(&after)
+		return h.sessions.recordAfter(sess, func(v map[any]any) { afterReport(v, reference) })
 	}
 }
 

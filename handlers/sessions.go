@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/gob"
 	"errors"
+	"maps"
 	"net/http"
 	"time"
 
@@ -132,6 +133,17 @@ func (s *sessionStore) record(sess *sessions.Session) (db.SessionRecord, error) 
 	uid, _ := sess.Values[sessUserID].(int64)
 	return db.SessionRecord{IDHash: portal.HashToken(sess.ID), Data: buf.Bytes(), UserID: uid,
 		Expires: time.Now().Add(time.Duration(sess.Options.MaxAge) * time.Second)}, nil
+}
+
+// recordAfter is the session as it must be once change is applied to its
+// values, for a statement that saves it with the change it follows (one
+// commit instead of two). The session itself is left as it is, to be
+// changed only once that statement has succeeded.
+func (s *sessionStore) recordAfter(sess *sessions.Session, change func(values map[any]any)) (db.SessionRecord, error) {
+	after := *sess
+	after.Values = maps.Clone(sess.Values)
+	change(after.Values)
+	return s.record(&after)
 }
 
 // setCookie sends the session's cookie, once its record is stored.
