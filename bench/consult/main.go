@@ -22,12 +22,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -161,19 +158,13 @@ func postBare(hc *http.Client, base string, c consultation, n int64) error {
 
 // respondent is a browser session holding a complete set of answers.
 type respondent struct {
-	hc    *http.Client
-	base  string
-	path  string
-	token string
+	*loadgen.Browser
+	path string
 }
-
-var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 // prepare answers every question page in a new session, as a resident.
 func prepare(tr http.RoundTripper, base string, c consultation, n int) (*respondent, error) {
-	jar, _ := cookiejar.New(nil)
-	r := &respondent{base: base, path: fmt.Sprintf("/have-your-say/%d", c.id), hc: &http.Client{Transport: tr, Jar: jar,
-		Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	r := &respondent{Browser: loadgen.NewBrowser(tr, base), path: fmt.Sprintf("/have-your-say/%d", c.id)}
 	safe := []string{"Very safe", "Fairly safe", "Not very safe", "Not safe at all"}
 	rank := rand.Perm(4)
 	steps := []url.Values{
@@ -183,18 +174,19 @@ func prepare(tr http.RoundTripper, base string, c consultation, n int) (*respond
 		{"answer": {strconv.Itoa(n%5 + 1)}},
 		{"answer": {"Outside the primary school " + strconv.Itoa(n)}},
 	}
-	if err := r.get(r.path + "/questions/1"); err != nil {
+	if _, err := r.Get(r.path + "/questions/1"); err != nil {
 		return nil, err
 	}
 	for i, v := range steps {
-		if _, err := r.post(fmt.Sprintf("%s/questions/%d", r.path, i+1), v); err != nil {
+		if _, err := r.Post(fmt.Sprintf("%s/questions/%d", r.path, i+1), v); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := r.post(r.path+"/about-you", url.Values{"age-band": {"25-34"}, "reported-asb": {"no"}}); err != nil {
+	if _, err := r.Post(r.path+"/about-you", url.Values{"age-band": {"25-34"}, "reported-asb": {"no"}}); err != nil {
 		return nil, err
 	}
-	return r, r.get(r.path + "/check")
+	_, err := r.Get(r.path + "/check")
+	return r, err
 }
 
 // rankOf writes a permutation's place as a rank box's value: ranks 1 to 3,
@@ -206,51 +198,9 @@ func rankOf(p int) string {
 	return strconv.Itoa(p + 1)
 }
 
-func (r *respondent) get(path string) error {
-	resp, err := r.hc.Get(r.base + path)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
-	}
-	if m := tokenRE.FindSubmatch(b); m != nil {
-		r.token = strings.ReplaceAll(string(m[1]), "&#43;", "+")
-	}
-	return nil
-}
-
-// post sends a page's answers as a same-origin browser form would and
-// returns where it redirects.
-func (r *respondent) post(path string, v url.Values) (string, error) {
-	v.Set("csrf_token", r.token)
-	req, err := http.NewRequest(http.MethodPost, r.base+path, strings.NewReader(v.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", r.base)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp, err := r.hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusSeeOther {
-		return "", fmt.Errorf("POST %s: status %d: %.300s", path, resp.StatusCode, b)
-	}
-	return resp.Header.Get("Location"), nil
-}
-
 // submit is the timed request: "Send your answers".
 func (r *respondent) submit() error {
-	loc, err := r.post(r.path+"/check", url.Values{})
+	loc, err := r.Post(r.path+"/check", url.Values{})
 	if err != nil {
 		return err
 	}

@@ -19,13 +19,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"regexp"
@@ -202,22 +200,15 @@ func webSubmissions(c config, email bool) (loadgen.Result, error) {
 
 // draft is a browser session holding a complete report, ready to submit.
 type draft struct {
-	hc    *http.Client
-	base  string
-	token string
-	key   string
+	*loadgen.Browser
+	key string
 }
 
-var (
-	tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-	keyRE   = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]{32})"`)
-)
+var keyRE = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]{32})"`)
 
 // prepare walks every step of the reporting journey in a new session.
 func prepare(tr http.RoundTripper, base string, n int, email bool) (*draft, error) {
-	jar, _ := cookiejar.New(nil)
-	d := &draft{base: base, hc: &http.Client{Transport: tr, Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	d := &draft{Browser: loadgen.NewBrowser(tr, base)}
 	today := time.Now()
 	steps := []struct {
 		path   string
@@ -239,24 +230,24 @@ func prepare(tr http.RoundTripper, base string, n int, email bool) (*draft, erro
 		steps[len(steps)-1].values.Set("email", fmt.Sprintf("web%d@example.org", n%1000))
 		steps[len(steps)-1].values.Set("contact-preference", "email")
 	}
-	if _, err := d.get("/report/safety"); err != nil {
+	if _, err := d.Get("/report/safety"); err != nil {
 		return nil, err
 	}
 	for _, s := range steps {
-		loc, err := d.post(s.path, s.values)
+		loc, err := d.Post(s.path, s.values)
 		if err != nil {
 			return nil, err
 		}
 		if strings.HasSuffix(loc, "/report/already-reported") { // similar reports nearby: make a new one
-			if _, err := d.get(loc); err != nil {
+			if _, err := d.Get(loc); err != nil {
 				return nil, err
 			}
-			if _, err := d.post(loc, url.Values{}); err != nil {
+			if _, err := d.Post(loc, url.Values{}); err != nil {
 				return nil, err
 			}
 		}
 	}
-	body, err := d.get("/report/check")
+	body, err := d.Get("/report/check")
 	if err != nil {
 		return nil, err
 	}
@@ -268,51 +259,9 @@ func prepare(tr http.RoundTripper, base string, n int, email bool) (*draft, erro
 	return d, nil
 }
 
-func (d *draft) get(path string) (string, error) {
-	resp, err := d.hc.Get(d.base + path)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
-	}
-	if m := tokenRE.FindSubmatch(b); m != nil {
-		d.token = strings.ReplaceAll(string(m[1]), "&#43;", "+")
-	}
-	return string(b), nil
-}
-
-// post sends a step's answers as a same-origin browser form would and
-// returns where it redirects.
-func (d *draft) post(path string, v url.Values) (string, error) {
-	v.Set("csrf_token", d.token)
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, d.base+path, strings.NewReader(v.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", d.base)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	resp, err := d.hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusSeeOther {
-		return "", fmt.Errorf("POST %s: status %d: %.300s", path, resp.StatusCode, b)
-	}
-	return resp.Header.Get("Location"), nil
-}
-
 // submit is the timed request: the final "Send report" press.
 func (d *draft) submit() error {
-	loc, err := d.post("/report/check", url.Values{"idempotency_key": {d.key}})
+	loc, err := d.Post("/report/check", url.Values{"idempotency_key": {d.key}})
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,13 @@ package loadgen
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -211,4 +215,66 @@ func Prepare[T any](clients, total int, build func(i int) (T, error)) ([]T, erro
 	}
 	wg.Wait()
 	return out, first
+}
+
+// Browser is one resident's browser: its own cookies (the session), the
+// last CSRF token seen, and forms posted as a same-origin page would.
+type Browser struct {
+	HC    *http.Client
+	Base  string
+	Token string
+}
+
+var tokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// NewBrowser is a browser with an empty cookie jar on the transport tr
+// (shared, so connections are reused), not following redirects.
+func NewBrowser(tr http.RoundTripper, base string) *Browser {
+	jar, _ := cookiejar.New(nil)
+	return &Browser{Base: base, HC: &http.Client{Transport: tr, Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Get fetches a page that must answer 200, keeps its CSRF token and
+// returns its body.
+func (b *Browser) Get(path string) (string, error) {
+	resp, err := b.HC.Get(b.Base + path)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+	}
+	if m := tokenRE.FindSubmatch(body); m != nil {
+		b.Token = strings.ReplaceAll(string(m[1]), "&#43;", "+")
+	}
+	return string(body), nil
+}
+
+// Post sends a form with the token, which must answer 303, and returns
+// where it redirects.
+func (b *Browser) Post(path string, v url.Values) (string, error) {
+	v.Set("csrf_token", b.Token)
+	req, err := http.NewRequest(http.MethodPost, b.Base+path, strings.NewReader(v.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.Base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := b.HC.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("POST %s: status %d: %.300s", path, resp.StatusCode, body)
+	}
+	return resp.Header.Get("Location"), nil
 }
